@@ -1,0 +1,1 @@
+"""Classic methods next to the networks: PCA, k-means, decision trees, baselines."""

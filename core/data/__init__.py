@@ -1,0 +1,1 @@
+"""Turning users' files into datasets a network can learn from."""

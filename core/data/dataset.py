@@ -1,0 +1,128 @@
+"""The dataset model every loader produces and every later step consumes.
+
+A ``Dataset`` keeps the *raw* records (sequences as strings, a table as a DataFrame,
+images as a float array) so that preprocessing can be fitted on the training split only
+and saved with a trained model (see ``core.data.preprocessing``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+Task = Literal["classification", "regression"]
+Modality = Literal["sequence", "tabular", "image"]
+
+
+@dataclass
+class Provenance:
+    """Where a dataset came from, so a model card can say exactly what it was trained on."""
+
+    source: str  # a path, or "demo:NAME"
+    sha256: str  # of the file content (or of the sorted files of a folder); "" for demos
+    loader: str  # "fasta", "csv", "images", "idx", "demo"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Dataset:
+    """Raw records plus targets.
+
+    records:
+      - sequence: ``list[str]``, upper-case, RNA ``U`` already read as ``T`` when the
+        alphabet is DNA/RNA (so DNA models accept both);
+      - tabular: ``pandas.DataFrame`` of feature columns only (may hold NaN, text);
+      - image: ``numpy.ndarray`` float32 of shape (N, C, H, W), values in [0, 1].
+    targets: int64 class indices (classification) or float32 values (regression).
+    """
+
+    name: str
+    modality: Modality
+    task: Task
+    records: list[str] | pd.DataFrame | np.ndarray
+    targets: np.ndarray
+    ids: list[str]
+    class_names: list[str] | None = None
+    alphabet: str | None = None  # "DNA", "RNA" or "protein" for sequences
+    provenance: Provenance | None = None
+    groups: np.ndarray | None = None  # e.g. patient ids; a group never spans two splits
+    split_labels: np.ndarray | None = None  # "train"/"val"/"test" per sample, from the file
+    warnings: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # loader facts for the summary
+
+    def __post_init__(self) -> None:
+        n = len(self.records)
+        if len(self.targets) != n or len(self.ids) != n:
+            raise ValueError(
+                f"records ({n}), targets ({len(self.targets)}) and ids ({len(self.ids)})"
+                " must have the same length"
+            )
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.class_names) if self.class_names else 0
+
+    @property
+    def n_outputs(self) -> int:
+        """Units the network's output layer needs: classes, or 1 for regression."""
+        return self.n_classes if self.task == "classification" else 1
+
+    def subset(self, idx: np.ndarray) -> Dataset:
+        """The same dataset restricted to ``idx`` (for previews, k-fold, prediction)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if isinstance(self.records, pd.DataFrame):
+            records: Any = self.records.iloc[idx].reset_index(drop=True)
+        elif isinstance(self.records, np.ndarray):
+            records = self.records[idx]
+        else:
+            records = [self.records[i] for i in idx]
+        return Dataset(
+            name=self.name,
+            modality=self.modality,
+            task=self.task,
+            records=records,
+            targets=self.targets[idx],
+            ids=[self.ids[i] for i in idx],
+            class_names=self.class_names,
+            alphabet=self.alphabet,
+            provenance=self.provenance,
+            groups=None if self.groups is None else self.groups[idx],
+            split_labels=None if self.split_labels is None else self.split_labels[idx],
+            warnings=list(self.warnings),
+            info=dict(self.info),
+        )
+
+
+@dataclass
+class Split:
+    """Train / validation / test index sets (int64 arrays into the dataset)."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    seed: int = 0
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
+
+
+def sha256_of_path(path: str | Path) -> str:
+    """Content hash of a file, or of every file under a folder (sorted, with names)."""
+    path = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if path.is_dir():
+            h.update(str(f.relative_to(path)).encode())
+        with open(f, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,1 @@
+"""Run bundles: safetensors + JSON, ONNX, TorchScript, model card. Never pickle."""

@@ -1,0 +1,1 @@
+"""Networks as data: specs, the layer registry, shape inference, presets, building."""

@@ -1,0 +1,1 @@
+"""Training: configuration, the trainer, run control, events, metrics, devices."""
