@@ -31,6 +31,7 @@ class LoadOptions:
     task: str | None = None  # force "classification" or "regression"
     features: list[str] | None = None  # feature columns of a table (default: all others)
     sequence_column: str | None = None  # table column holding sequences ("" = never)
+    missing: str = "impute"  # "impute" (median / most frequent) or "drop" rows
     split_column: str | None = None  # column with train/val/test per row
     group_column: str | None = None  # column that keeps a group on one side of a split
     image_shape: tuple[int, int] | None = None  # reshape a pixel table into images
@@ -42,7 +43,9 @@ class LoadOptions:
     demo_seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v not in (None, False)}
+        """Only the options that differ from the defaults (for provenance and bundles)."""
+        defaults = asdict(LoadOptions())
+        return {k: v for k, v in asdict(self).items() if v != defaults[k]}
 
 
 def guess_format(path: Path) -> str:

@@ -31,8 +31,8 @@ class EncodingOptions:
     both_strands: bool = False  # add reverse-complement k-mers (DNA only)
     length: int | None = None  # one-hot length; None = longest, capped at max_length
     max_length: int = 2000
-    # tables
-    missing: str = "impute"  # "impute" (median / most frequent) or "drop"
+    rc_augment: bool = False  # DNA: add reverse complements of training sequences
+    # tables (rows with missing values are dropped at load time: LoadOptions.missing)
     standardize: bool = True
     # images
     image_size: tuple[int, int] | None = None  # (H, W); None = most common size
