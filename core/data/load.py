@@ -38,6 +38,9 @@ class LoadOptions:
     image_size: tuple[int, int] | None = None  # resize images to (H, W)
     grayscale: bool | None = None  # force grayscale (True) or RGB (False)
     skip_bad_files: bool = False  # skip unreadable images (listed) instead of failing
+    # False: read the inputs only (prediction). Labels / a target column may be absent and
+    # are ignored; targets are zeros, ``task`` is kept and ``info["unlabelled"]`` is True.
+    labelled: bool = True
     demo_noise: float | None = None  # Playground demos: noise 0..50
     demo_size: int | None = None  # demos: number of samples
     demo_seed: int = 0

@@ -15,6 +15,10 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp creates 0600 files; give the result the usual permissions (umask applies)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp_path, 0o666 & ~umask)
     try:
         write(tmp_path)
         os.replace(tmp_path, path)

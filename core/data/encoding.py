@@ -1,0 +1,419 @@
+"""Sequences -> numbers: one-hot matrices, k-mer profiles, reverse complements.
+
+Everything here works on whole batches with numpy lookup tables over the sequence bytes,
+because a course data set (100,000 reads of 1 kb) must encode in seconds on a laptop.
+Python loops run over sequences (to join or pad strings), never over characters.
+
+Conventions:
+  - nucleotide channels are A, C, G, T (RNA ``U`` is read as ``T``); protein channels are
+    ACDEFGHIKLMNPQRSTVWY;
+  - IUPAC ambiguity letters are spread evenly over the letters they stand for in one-hot
+    (N = 0.25 each, R = 0.5 A + 0.5 G; protein X = 1/20 each, B = D/N, Z = E/Q, J = I/L)
+    and k-mers holding one are skipped;
+  - ``both_strands`` k-mer profiles are *summed*: each k-mer's count plus the count of its
+    reverse complement, i.e. the profile of the sequence plus that of its other strand.
+    The columns stay all 4**k k-mers, so a profile and its strand partner read the same.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from core.data.alphabet import (
+    AMINO_ACIDS,
+    IUPAC_NUCLEOTIDES,
+    IUPAC_PROTEIN,
+    NUCLEOTIDES,
+    detect_alphabet,
+)
+from core.data.dataset import Dataset
+from core.data.preprocessing import EncodingOptions
+from core.errors import DataError
+
+_CHUNK_CHARS = 1 << 22  # characters encoded per chunk: bounds temporary memory (~100 MB)
+_CHUNK_BINS = 1 << 22  # rows x k-mer columns counted at once by bincount
+_MAX_K = {"nucleotide": 8, "protein": 3}
+_COMPLEMENT = str.maketrans(
+    "ACGTURYSWKMBDHVNacgturyswkmbdhvn", "TGCAAYRSWMKVHDBNtgcaayrswmkvhdbn"
+)
+
+
+def _family(alphabet: str) -> str:
+    return "protein" if alphabet == "protein" else "nucleotide"
+
+
+def _letters(alphabet: str) -> str:
+    return AMINO_ACIDS if alphabet == "protein" else NUCLEOTIDES
+
+
+def _weights(alphabet: str) -> np.ndarray:
+    """(256, A) float32: the one-hot row of every byte (either case; unknown bytes -> 0)."""
+    letters = _letters(alphabet)
+    spread = IUPAC_PROTEIN if alphabet == "protein" else IUPAC_NUCLEOTIDES
+    table = np.zeros((256, len(letters)), dtype=np.float32)
+    for letter, meaning in spread.items():
+        for byte in (ord(letter), ord(letter.lower())):
+            for m in meaning:
+                table[byte, letters.index(m)] = 1.0 / len(meaning)
+    return table
+
+
+def _codes(alphabet: str) -> np.ndarray:
+    """(256,) uint8: channel index of every unambiguous letter, 255 for anything else."""
+    table = np.full(256, 255, dtype=np.uint8)
+    for i, letter in enumerate(_letters(alphabet)):
+        table[[ord(letter), ord(letter.lower())]] = i
+    if alphabet != "protein":
+        table[[ord("U"), ord("u")]] = NUCLEOTIDES.index("T")
+    return table
+
+
+def _bytes(text: str) -> np.ndarray:
+    """Bytes of ``text``, one per character (non-ASCII becomes '?', which encodes to 0)."""
+    return np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+
+
+def _row_chunks(lengths: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges whose total length stays near ``budget`` (at least one row)."""
+    bounds, start, total = [], 0, 0
+    for i, n in enumerate(lengths.tolist()):
+        total += n
+        if total >= budget:
+            bounds.append((start, i + 1))
+            start, total = i + 1, 0
+    if start < len(lengths):
+        bounds.append((start, len(lengths)))
+    return bounds
+
+
+def one_hot(seqs: Sequence[str], alphabet: str, length: int) -> np.ndarray:
+    """float32 (N, length, A): A = 4 (A, C, G, T) for DNA/RNA, 20 for protein.
+
+    Shorter sequences are padded with zero rows at the end, longer ones truncated.
+    """
+    table = _weights(alphabet)
+    out = np.empty((len(seqs), length, table.shape[1]), dtype=np.float32)
+    # Each table row viewed as one opaque item: take copies whole rows (twice as fast).
+    item = np.dtype(f"V{table.shape[1] * 4}")
+    rows, out_rows = table.view(item).ravel(), out.view(item).reshape(len(seqs), length)
+    for start, stop in _row_chunks(np.full(len(seqs), length), _CHUNK_CHARS):
+        text = "".join(s[:length].ljust(length, "\0") for s in seqs[start:stop])
+        codes = _bytes(text).reshape(stop - start, length)
+        np.take(rows, codes, out=out_rows[start:stop])
+    return out
+
+
+def reverse_complement(seqs: Sequence[str]) -> list[str]:
+    """Reverse complements (IUPAC-aware, case kept; RNA ``U`` pairs with ``A``)."""
+    return [s.translate(_COMPLEMENT)[::-1] for s in seqs]
+
+
+def reverse_complement_onehot(X: np.ndarray) -> np.ndarray:
+    """Reverse complement of a nucleotide one-hot batch (N, L, 4).
+
+    Positions and channels are flipped (A, C, G, T reversed is T, G, C, A: each base's
+    complement), then each row is shifted so its padding stays at the end: the result
+    equals ``one_hot`` of the reverse-complemented strings (when none was truncated).
+    """
+    flipped = X[:, ::-1, ::-1]
+    n, length = X.shape[:2]
+    # Padding is all-zero rows after the last letter (every letter has a nonzero channel).
+    shift = np.argmax(X[:, ::-1].any(axis=2), axis=1)
+    if not shift.any():
+        return np.ascontiguousarray(flipped)
+    out = np.empty_like(X)
+    step = max(1, _CHUNK_CHARS // max(length, 1))
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        idx = (np.arange(length, dtype=np.int64) + shift[a:b, None]) % length
+        out[a:b] = flipped[np.arange(a, b)[:, None], idx]
+    return out
+
+
+def kmer_names(k: int, alphabet: str = "DNA") -> list[str]:
+    """Column names of ``kmer_profile``: every k-mer in lexicographic channel order."""
+    letters = "ACGU" if alphabet == "RNA" else _letters(alphabet)
+    return ["".join(p) for p in itertools.product(letters, repeat=k)]
+
+
+def _check_k(k: int, alphabet: str) -> None:
+    top = _MAX_K[_family(alphabet)]
+    if not 1 <= k <= top:
+        raise DataError(f"k-mer length k={k} is out of range: use 1 to {top} for {alphabet}")
+
+
+def _rc_permutation(k: int) -> np.ndarray:
+    """Index of the reverse complement of every nucleotide k-mer code (base 4)."""
+    codes = np.arange(4**k, dtype=np.int64)
+    rc = np.zeros_like(codes)
+    for _ in range(k):
+        rc = rc * 4 + (3 - codes % 4)  # complement of channel c is 3 - c (A<->T, C<->G)
+        codes //= 4
+    return rc
+
+
+def _window_keys(seqs: Sequence[str], k: int, alphabet: str, width: int) -> np.ndarray:
+    """``row * width + code`` of every unambiguous k-mer in ``seqs``, in reading order.
+
+    Sequences are joined with a separator byte that is not a letter, so no k-mer spans two
+    sequences; k-mers holding a separator or an ambiguity letter are dropped.
+    """
+    base = len(_letters(alphabet))
+    c = np.take(_codes(alphabet), _bytes("\0".join(seqs) + "\0"))
+    n = c.size - k + 1
+    if n <= 0:
+        return np.zeros(0, np.int64)
+    valid = c != 255
+    ok = valid[:n].copy()
+    for j in range(1, k):
+        ok &= valid[j : j + n]
+    c[~valid] = 0  # keeps codes in range; those windows are dropped by ``ok``
+    dtype = np.int32 if len(seqs) * width < 2**31 else np.int64
+    code = c[:n].astype(dtype)
+    for j in range(1, k):
+        code *= base
+        code += c[j : j + n]
+    rows = np.arange(len(seqs), dtype=dtype) * width
+    code += np.repeat(rows, [len(s) + 1 for s in seqs])[:n]
+    return code[ok]
+
+
+def kmer_profile(
+    seqs: Sequence[str],
+    k: int,
+    alphabet: str = "DNA",
+    normalize: bool = True,
+    both_strands: bool = False,
+    sparse: bool | None = None,
+) -> np.ndarray | sp.csr_matrix:
+    """k-mer counts (``normalize=False``) or frequencies per sequence.
+
+    Columns follow ``kmer_names(k, alphabet)``: 4**k for DNA/RNA (k = 1..8), 20**k for
+    protein (k = 1..3). k-mers holding an ambiguity letter are skipped; a row with no
+    countable k-mer stays zero. ``sparse=None`` returns CSR (float32 data, int32
+    indices) from k >= 6 and a dense float32 array below.
+    """
+    _check_k(k, alphabet)
+    if both_strands and alphabet == "protein":
+        raise DataError("both strands needs DNA or RNA sequences, not protein")
+    sparse = k >= 6 if sparse is None else sparse
+    width = len(_letters(alphabet)) ** k
+    rc = _rc_permutation(k) if both_strands else None
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    chunks = _row_chunks(lengths, _CHUNK_CHARS)
+    if sparse:
+        windows = np.maximum(lengths - k + 1, 0) * (2 if both_strands else 1)
+        capacity = int(np.minimum(windows, width).sum())  # nnz can't exceed this
+        data = np.empty(capacity, dtype=np.float32)
+        indices = np.empty(capacity, dtype=np.int32)
+        # int32 row pointers while they fit, so scipy keeps int32 indices (half the bytes)
+        indptr = np.zeros(len(seqs) + 1, dtype=np.int32 if capacity < 2**31 else np.int64)
+        nnz = 0
+        for a, b in chunks:
+            rows, cols, counts = _sparse_counts(seqs[a:b], k, alphabet, width, rc)
+            data[nnz : nnz + counts.size] = counts
+            indices[nnz : nnz + cols.size] = cols
+            # rows are sorted: each row's end is where the next row's entries begin
+            indptr[a + 1 : b + 1] = nnz + np.searchsorted(rows, np.arange(1, b - a + 1))
+            nnz += counts.size
+        X = sp.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(len(seqs), width))
+        if normalize:
+            totals = np.asarray(X.sum(axis=1), dtype=np.float32).ravel()
+            X.data /= np.repeat(totals, np.diff(X.indptr))  # rows with data have totals > 0
+        return X
+    out = np.zeros((len(seqs), width), dtype=np.float32)
+    row_cap = max(1, _CHUNK_BINS // width)  # bincount bins (rows x width) per step
+    for a, b in ((i, min(i + row_cap, len(seqs))) for i in range(0, len(seqs), row_cap)):
+        out[a:b] = _dense_counts(seqs[a:b], k, alphabet, width, rc)
+    if normalize:
+        totals = out.sum(axis=1, keepdims=True)
+        np.divide(out, totals, out=out, where=totals > 0)
+    return out
+
+
+def _dense_counts(
+    seqs: Sequence[str], k: int, alphabet: str, width: int, rc: np.ndarray | None
+) -> np.ndarray:
+    keys = _window_keys(seqs, k, alphabet, width)
+    counts = np.bincount(keys, minlength=len(seqs) * width).reshape(len(seqs), width)
+    if rc is not None:
+        counts = counts + counts[:, rc]
+    return counts
+
+
+def _sparse_counts(
+    seqs: Sequence[str], k: int, alphabet: str, width: int, rc: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, count) of the nonzero k-mer counts of a chunk, row-major.
+
+    Sorting the (row, k-mer) keys and counting runs touches only the k-mers present,
+    where a dense block would scan every row x 4**k cell for nonzeros.
+    """
+    keys = _window_keys(seqs, k, alphabet, width)
+    if rc is not None:
+        rows, codes = np.divmod(keys, width)
+        keys = np.concatenate((keys, rows * width + rc[codes].astype(keys.dtype)))
+    keys.sort()
+    if keys.size == 0:
+        return keys, keys, keys
+    first = np.empty(keys.size, dtype=bool)  # first of a run of equal keys
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    counts = np.diff(starts, append=keys.size)
+    rows, cols = np.divmod(keys[starts], width)
+    return rows, cols, counts
+
+
+class SequencePreprocessing:
+    """One-hot (L, A) or k-mer profile (A**k,) encoding, fitted on the training split.
+
+    Fitting fixes the one-hot length (``options.length`` or the longest training sequence,
+    capped at ``max_length``) so validation, test and new sequences are padded/truncated
+    exactly as training was. Everything is saved by ``to_dict`` for a run bundle.
+    """
+
+    kind = "sequence"
+
+    def __init__(
+        self,
+        alphabet: str,
+        encoding: str = "onehot",
+        k: int = 3,
+        normalize: bool = True,
+        both_strands: bool = False,
+        length: int | None = None,
+        max_length: int = 2000,
+        rc_augment: bool = False,
+    ) -> None:
+        if encoding not in ("onehot", "kmer"):
+            raise DataError(f"unknown sequence encoding {encoding!r}; use onehot or kmer")
+        if alphabet not in ("DNA", "RNA", "protein"):
+            raise DataError(f"unknown alphabet {alphabet!r}; use DNA, RNA or protein")
+        if encoding == "kmer":
+            _check_k(k, alphabet)
+            if both_strands and alphabet == "protein":
+                raise DataError("both strands needs DNA or RNA sequences, not protein")
+        if length is not None and length < 1:
+            raise DataError(f"one-hot length must be at least 1, got {length}")
+        self.alphabet = alphabet
+        self.encoding = encoding
+        self.k = k
+        self.normalize = normalize
+        self.both_strands = both_strands
+        self.length = length
+        self.max_length = max_length
+        self.rc_augment = rc_augment
+        self._report: list[str] = []
+
+    @classmethod
+    def from_options(cls, ds: Dataset, options: EncodingOptions) -> SequencePreprocessing:
+        return cls(
+            alphabet=_alphabet_of(ds),
+            encoding=options.encoding,
+            k=options.k,
+            normalize=options.kmer_normalize,
+            both_strands=options.both_strands,
+            length=options.length,
+            max_length=options.max_length,
+            rc_augment=options.rc_augment,
+        )
+
+    def fit(self, ds: Dataset, train_idx: np.ndarray) -> None:
+        self._check_alphabet(ds)
+        if self.encoding == "onehot" and self.length is None:
+            longest = max((len(ds.records[i]) for i in train_idx), default=1)
+            self.length = max(1, min(longest, self.max_length))
+
+    def transform(self, ds: Dataset) -> np.ndarray:
+        self._check_alphabet(ds)
+        seqs: list[str] = ds.records  # type: ignore[assignment]
+        if self.encoding == "kmer":
+            self._report = []
+            return kmer_profile(
+                seqs, self.k, self.alphabet, self.normalize, self.both_strands, sparse=False
+            )
+        if self.length is None:
+            raise RuntimeError("SequencePreprocessing.transform called before fit")
+        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        padded = int((lengths < self.length).sum())
+        truncated = int((lengths > self.length).sum())
+        self._report = (
+            [f"{padded} sequences padded and {truncated} truncated to length {self.length}"]
+            if padded or truncated
+            else []
+        )
+        return one_hot(seqs, self.alphabet, self.length)
+
+    def _check_alphabet(self, ds: Dataset) -> None:
+        theirs = _alphabet_of(ds)
+        if _family(theirs) != _family(self.alphabet):
+            raise DataError(
+                f"these are {theirs} sequences, but the encoding was made for {self.alphabet}"
+            )
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        channels = len(_letters(self.alphabet))
+        if self.encoding == "kmer":
+            return (channels**self.k,)
+        if self.length is None:
+            raise RuntimeError("SequencePreprocessing.input_shape needs fit first")
+        return (self.length, channels)
+
+    @property
+    def feature_names(self) -> list[str]:
+        if self.encoding == "kmer":
+            return kmer_names(self.k, self.alphabet)
+        letters = "ACGU" if self.alphabet == "RNA" else _letters(self.alphabet)
+        return [f"{pos}:{b}" for pos in range(self.input_shape[0]) for b in letters]
+
+    def augment(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Training rows plus their reverse complements when ``rc_augment`` is on (DNA/RNA).
+
+        A k-mer profile's reverse complement is the same profile with columns permuted;
+        a both-strands profile already counts both strands, so nothing is added then.
+        """
+        if not self.rc_augment or self.alphabet == "protein":
+            return X, y
+        if self.encoding == "kmer":
+            if self.both_strands:
+                return X, y
+            flipped = X[:, _rc_permutation(self.k)]
+        else:
+            flipped = reverse_complement_onehot(X)
+        return np.concatenate((X, flipped)), np.concatenate((y, y))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "alphabet": self.alphabet,
+            "encoding": self.encoding,
+            "k": self.k,
+            "normalize": self.normalize,
+            "both_strands": self.both_strands,
+            "length": self.length,
+            "max_length": self.max_length,
+            "rc_augment": self.rc_augment,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SequencePreprocessing:
+        if d.get("kind") != cls.kind:
+            raise DataError(f"preprocessing.json: expected kind 'sequence', got {d.get('kind')!r}")
+        try:
+            return cls(**{key: value for key, value in d.items() if key != "kind"})
+        except TypeError as err:
+            raise DataError(f"preprocessing.json: bad sequence preprocessing ({err})") from None
+
+    def report(self) -> list[str]:
+        return list(self._report)
+
+
+def _alphabet_of(ds: Dataset) -> str:
+    return ds.alphabet or detect_alphabet(ds.records)  # type: ignore[arg-type]

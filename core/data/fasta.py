@@ -1,0 +1,509 @@
+"""Read FASTA, FASTQ and GenBank files (each optionally gzip-compressed) into a Dataset.
+
+The format follows the extension: ``.fq``/``.fastq`` is FASTQ, ``.gb``/``.gbk``/``.genbank``
+is GenBank, anything else FASTA; a trailing ``.gz`` is decompressed on the fly.
+
+Labels can be given in three ways:
+
+1. A folder with one file per class; the file name (without extensions) is the class::
+
+       promoters/
+         promoter.fa         >s1
+                             ACGTTGCA...
+         enhancer.fa.gz      >s2
+                             TTGACCAT...
+
+2. One file whose headers carry the label, as the last ``|`` field of the id or as a
+   ``label=VALUE`` word in the description::
+
+       >seq17|promoter
+       ACGTTGCA...
+       >seq18 human chr2 label=enhancer
+       TTGACCAT...
+
+3. A file plus a labels table (``--labels labels.csv``, comma or tab separated) whose id
+   column (``id``, ``name``, ``sequence_id`` or the first column) matches the record ids
+   and whose label column is ``label``, ``target``, ``class``, ``y`` or the other column::
+
+       id,label
+       seq17,promoter
+       seq18,enhancer
+
+Numbers as labels (``>seq17|0.82``) mean regression, except whole numbers with at most
+10 distinct values (``|0``/``|1``), which are classes; ``--task`` forces either.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import math
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from Bio import SeqIO
+from Bio.SeqIO.FastaIO import SimpleFastaParser
+from Bio.SeqIO.QualityIO import FastqGeneralIterator
+
+from core.data.alphabet import clean_sequences
+from core.data.dataset import Dataset, Provenance, sha256_of_path
+from core.data.load import SEQUENCE_EXTENSIONS, LoadOptions
+from core.errors import DataError
+from core.progress import ProgressFn, StopFn, check_stop, report
+
+_FORMAT_OF_SUFFIX = {".fq": "fastq", ".fastq": "fastq",
+                     ".gb": "genbank", ".gbk": "genbank", ".genbank": "genbank"}
+_FIRST_LINE = {"fasta": (">", "a FASTA header such as '>seq1'"),
+               "fastq": ("@", "a FASTQ header such as '@read1'"),
+               "genbank": ("LOCUS", "a GenBank 'LOCUS' line")}
+_DISPLAY = {"fasta": "FASTA", "fastq": "FASTQ", "genbank": "GenBank"}
+_ID_COLUMNS = ("id", "name", "sequence_id", "seq_id")
+_LABEL_COLUMNS = ("label", "target", "class", "y")
+_LABEL_TOKEN = re.compile(r"(?:^|\s)label=(\S+)")
+_MAX_INTEGER_CLASSES = 10
+_NO_LABELS = (
+    "no labels found; give them as (1) a folder with one FASTA file per class, "
+    "(2) headers like '>seq1|promoter' or '>seq1 label=promoter', or "
+    "(3) a labels table with id and label columns (--labels labels.csv)"
+)
+
+
+@dataclass
+class _Records:
+    """What was read from the files, before labels and cleaning."""
+
+    titles: list[str] = field(default_factory=list)
+    seqs: list[str] = field(default_factory=list)
+    file_of: list[int] = field(default_factory=list)  # index into ``files``
+    first_of_file: list[int] = field(default_factory=list)  # first record index per file
+    files: list[Path] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # parser warnings, "file: message"
+
+
+def load_sequences(
+    path: Path,
+    options: LoadOptions,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> Dataset:
+    """A sequence Dataset from a file or a folder of files (see the module docstring)."""
+    path = Path(path)
+    files = _sequence_files(path) if path.is_dir() else [path]
+    recs = _read_all(files, progress, should_stop)
+    ids = [t.split(None, 1)[0] if t.strip() else f"record{i + 1}"
+           for i, t in enumerate(recs.titles)]
+
+    label_where: Callable[[int], str]
+    labels: list[str | None] | None
+    if not options.labelled:  # prediction: inputs only, labels ignored
+        labels, source = None, "none"
+    elif options.labels:
+        table = Path(options.labels)
+        labels = _labels_from_table(table, ids)
+        label_where, source = (lambda i: f"{table.name} (id {ids[i]})"), "table"
+    elif path.is_dir():
+        labels = [_class_of_file(recs.files[f]) for f in recs.file_of]
+        label_where, source = (lambda i: recs.files[recs.file_of[i]].name), "folder"
+    else:
+        ids, labels = _labels_from_headers(recs, ids)
+        label_where, source = (lambda i: _where_header(recs, i)), "headers"
+
+    seqs, alphabet = clean_sequences(recs.seqs, lambda i, pos: _where_letter(recs, i, pos))
+    if labels is None:
+        task = "regression" if options.task == "regression" else "classification"
+        targets = np.zeros(len(seqs), np.float32 if task == "regression" else np.int64)
+        class_names = None
+    else:
+        task, targets, class_names = _targets(labels, options.task, label_where, path.name)
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    duplicates = len(ids) - len(set(ids))
+    name = path.name if path.is_dir() else _strip_extensions(path.name)
+    report(progress, 1.0, f"read {len(seqs)} sequences")
+    return Dataset(
+        name=name,
+        modality="sequence",
+        task=task,
+        records=seqs,
+        targets=targets,
+        ids=ids,
+        class_names=class_names,
+        alphabet=alphabet,
+        provenance=Provenance(str(path), sha256_of_path(path), "fasta", options.to_dict()),
+        warnings=recs.warnings
+        + ([f"{duplicates} sequence ids occur more than once"] if duplicates else []),
+        info={
+            "format": "+".join(sorted(set(recs.formats))),
+            "n_files": len(recs.files),
+            "label_source": source,
+            **({"unlabelled": True} if labels is None else {}),
+            "length_min": int(lengths.min()),
+            "length_median": float(np.median(lengths)),
+            "length_max": int(lengths.max()),
+        },
+    )
+
+
+# --- files -----------------------------------------------------------------------------
+
+
+def _strip_extensions(name: str) -> str:
+    """'promoter.fa.gz' -> 'promoter'."""
+    name = name[:-3] if name.lower().endswith(".gz") else name
+    return Path(name).stem
+
+
+def _class_of_file(path: Path) -> str:
+    return _strip_extensions(path.name)
+
+
+def _sequence_files(folder: Path) -> list[Path]:
+    def is_sequence(p: Path) -> bool:
+        name = p.name.lower()
+        name = name[:-3] if name.endswith(".gz") else name
+        return Path(name).suffix in SEQUENCE_EXTENSIONS
+
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and is_sequence(p)
+    )
+    if not files:
+        raise DataError("folder holds no FASTA, FASTQ or GenBank files", str(folder))
+    return files
+
+
+def _format_of(path: Path) -> str:
+    name = path.name.lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    return _FORMAT_OF_SUFFIX.get(Path(name).suffix, "fasta")
+
+
+@contextmanager
+def _open_text(path: Path) -> Iterator[tuple[io.TextIOWrapper, io.BufferedReader]]:
+    """(text stream, raw file) of a possibly gzip-compressed file; the raw file's position
+    measures progress in bytes on disk."""
+    with open(path, "rb") as raw:
+        is_gz = path.name.lower().endswith(".gz")
+        if is_gz and raw.read(2) != b"\x1f\x8b":
+            raise DataError("not a gzip file, although the name ends in .gz", path.name)
+        raw.seek(0)
+        binary = gzip.GzipFile(fileobj=raw) if is_gz else raw
+        text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None)
+        try:
+            yield text, raw
+        except (gzip.BadGzipFile, EOFError, OSError) as err:
+            raise DataError(f"damaged gzip file ({err})", path.name) from None
+
+
+def _check_start(path: Path, fmt: str) -> None:
+    """Reject empty, binary and headerless files before the parser misreads them."""
+    with _open_text(path) as (text, raw):
+        head = text.buffer.read(8192)
+    if not head.strip():
+        raise DataError("file is empty", path.name)
+    controls = sum(head.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32)))
+    try:
+        head.decode("utf-8")
+        undecodable = False
+    except UnicodeDecodeError as err:
+        undecodable = err.start < len(head) - 4  # a character cut at the 8 KB edge is fine
+    if b"\0" in head or undecodable or controls > len(head) // 100:
+        raise DataError(
+            "not a text file (binary content); expected FASTA, FASTQ or GenBank text", path.name
+        )
+    start, example = _FIRST_LINE[fmt]
+    lines = head.decode("utf-8", "replace").splitlines()
+    number, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (1, ""))
+    if not first.lstrip().startswith(start):
+        raise DataError(f"line {number} must start with '{start}' ({example})", path.name)
+
+
+def _parse(text: io.TextIOWrapper, fmt: str) -> Iterator[tuple[str, str]]:
+    """(title, sequence) pairs; Biopython does the parsing."""
+    if fmt == "fasta":
+        yield from SimpleFastaParser(text)
+    elif fmt == "fastq":
+        for title, seq, _qual in FastqGeneralIterator(text):
+            yield title, seq
+    else:
+        for rec in SeqIO.parse(text, "genbank"):
+            title = f"{rec.id} {rec.description}"
+            try:
+                yield title, str(rec.seq)
+            except Exception:  # Bio.Seq.UndefinedSequenceError (e.g. CONTIG records)
+                yield title, ""
+
+
+def _read_all(
+    files: list[Path], progress: ProgressFn | None, should_stop: StopFn | None
+) -> _Records:
+    recs = _Records(files=files)
+    total = sum(f.stat().st_size for f in files) or 1
+    done = 0
+    for f_index, path in enumerate(files):
+        fmt = _format_of(path)
+        _check_start(path, fmt)
+        recs.formats.append(fmt)
+        recs.first_of_file.append(len(recs.seqs))
+        with _open_text(path) as (text, raw), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                for n, (title, seq) in enumerate(_parse(text, fmt)):
+                    recs.titles.append(title)
+                    recs.seqs.append(seq)
+                    recs.file_of.append(f_index)
+                    if n % 1024 == 0:
+                        check_stop(should_stop)
+                        report(progress, (done + raw.tell()) / total, f"reading {path.name}")
+            except ValueError as err:
+                raise DataError(f"not a valid {_DISPLAY[fmt]} file ({err})", path.name) from None
+        recs.warnings += [f"{path.name}: {w.message}" for w in caught]
+        if len(recs.seqs) == recs.first_of_file[-1]:
+            raise DataError(f"no {_DISPLAY[fmt]} records found", path.name)
+        done += path.stat().st_size
+    for i, seq in enumerate(recs.seqs):
+        if not seq.strip():
+            where = _where_header(recs, i)
+            raise DataError(f"header '>{recs.titles[i][:40]}' has no sequence", where)
+    return recs
+
+
+# --- where things are, for error messages (only computed when something is wrong) --------
+
+
+def _local(recs: _Records, i: int) -> tuple[Path, str, int]:
+    f = recs.file_of[i]
+    return recs.files[f], recs.formats[f], i - recs.first_of_file[f]
+
+
+def _where_header(recs: _Records, i: int) -> str:
+    path, fmt, r = _local(recs, i)
+    line = _locate(path, fmt, r, None)
+    return f"{path.name} line {line}" if line else f"{path.name} record {r + 1}"
+
+
+def _where_letter(recs: _Records, i: int, pos: int) -> str:
+    path, fmt, r = _local(recs, i)
+    line = _locate(path, fmt, r, pos)
+    return f"{path.name} line {line}" if line else f"{path.name} record {r + 1} position {pos + 1}"
+
+
+def _locate(path: Path, fmt: str, record: int, pos: int | None) -> int | None:
+    """Line number of a record's header (``pos`` None) or of letter ``pos`` of its sequence.
+
+    Re-reads the file; errors are rare, so the fast path never tracks lines.
+    """
+    with _open_text(path) as (text, _raw):
+        lines = enumerate(text, 1)
+        if fmt == "fasta":
+            return _locate_fasta(lines, record, pos)
+        if fmt == "fastq":
+            return _locate_fastq(lines, record, pos)
+        return _locate_genbank(lines, record, pos)
+
+
+def _letters_in(line: str) -> int:
+    return len("".join(line.split()))
+
+
+def _locate_fasta(lines: Iterator[tuple[int, str]], record: int, pos: int | None) -> int | None:
+    seen, count = -1, 0
+    for number, line in lines:
+        if line.startswith(">"):
+            seen += 1
+            if seen == record and pos is None:
+                return number
+            if seen > record:
+                return None
+        elif seen == record and pos is not None:
+            count += _letters_in(line)
+            if count > pos:
+                return number
+    return None
+
+
+def _locate_fastq(lines: Iterator[tuple[int, str]], record: int, pos: int | None) -> int | None:
+    seen = -1
+    for number, line in lines:
+        if not line.startswith("@"):
+            continue
+        seen += 1
+        if seen == record and pos is None:
+            return number
+        length = 0  # sequence lines run to the '+' line; quality lines as many letters
+        for seq_number, seq_line in lines:  # the same stream, consumed on purpose
+            if seq_line.startswith("+"):
+                break
+            length += _letters_in(seq_line)
+            if seen == record and pos is not None and length > pos:
+                return seq_number
+        quality = 0
+        while quality < length:
+            _, line = next(lines, (0, ""))
+            if not line:
+                return None
+            quality += _letters_in(line)
+    return None
+
+
+def _locate_genbank(lines: Iterator[tuple[int, str]], record: int, pos: int | None) -> int | None:
+    seen, in_sequence = -1, False
+    for number, line in lines:
+        if line.startswith("LOCUS"):
+            seen += 1
+            in_sequence = False
+            if seen == record and pos is None:
+                return number
+        elif line.startswith("ORIGIN"):
+            in_sequence = seen == record
+        elif in_sequence and pos is not None:
+            start, _, letters = line.strip().partition(" ")  # "61 acgtacgtac ggtacc..."
+            if start.isdigit() and pos < int(start) - 1 + _letters_in(letters):
+                return number
+    return None
+
+
+# --- labels ------------------------------------------------------------------------------
+
+
+def _labels_from_headers(recs: _Records, ids: list[str]) -> tuple[list[str], list[str | None]]:
+    """(ids without the label field, labels) from '>id|label' or 'label=VALUE' headers."""
+    out_ids, labels = [], []
+    for title, rid in zip(recs.titles, ids, strict=True):
+        token = _LABEL_TOKEN.search(title) if "label=" in title else None
+        if token:
+            out_ids.append(rid)
+            labels.append(token.group(1))
+        elif "|" in rid and rid.rsplit("|", 1)[1]:
+            head, label = rid.rsplit("|", 1)
+            out_ids.append(head)
+            labels.append(label)
+        else:
+            out_ids.append(rid)
+            labels.append(None)
+    missing = [i for i, lab in enumerate(labels) if lab is None]
+    if len(missing) == len(labels):
+        raise DataError(_NO_LABELS, recs.files[0].name)
+    if missing:
+        example = recs.titles[labels.index(next(lab for lab in labels if lab is not None))]
+        raise DataError(
+            f"header '>{recs.titles[missing[0]][:40]}' has no label, but others do "
+            f"(e.g. '>{example[:40]}')",
+            _where_header(recs, missing[0]),
+        )
+    distinct = set(labels)
+    if len(labels) >= 5 and len(distinct) == len(labels) and not _all_numbers(distinct):
+        raise DataError(
+            f"every header has a different label (e.g. '{labels[0]}'): these look like "
+            "names, not classes. " + _NO_LABELS,
+            recs.files[0].name,
+        )
+    return out_ids, labels  # type: ignore[return-value]
+
+
+def _read_label_table(path: Path) -> pd.DataFrame:
+    """The table as text columns; the delimiter is the first of tab, comma, semicolon
+    found in the header line (more predictable than csv.Sniffer on two short columns)."""
+    if not path.is_file():
+        raise DataError("labels table not found", str(path))
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = next((line for line in fh if line.strip()), "")
+    if not header:
+        raise DataError("labels table is empty", path.name)
+    sep = next((d for d in ("\t", ",", ";") if d in header), None)
+    if sep is None:
+        raise DataError(
+            "labels table needs two columns, an id and a label (comma or tab separated)",
+            path.name,
+        )
+    try:
+        return pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, skip_blank_lines=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise DataError(f"could not read the labels table ({err})", path.name) from None
+
+
+def _pick_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def _labels_from_table(path: Path, ids: list[str]) -> list[str | None]:
+    df = _read_label_table(path)
+    columns = [str(c) for c in df.columns]
+    df.columns = columns
+    id_col = _pick_column(columns, _ID_COLUMNS) or columns[0]
+    label_col = _pick_column(columns, _LABEL_COLUMNS)
+    if label_col is None:
+        others = [c for c in columns if c != id_col]
+        if len(others) != 1:
+            raise DataError(
+                f"which column holds the labels? name it label, target, class or y "
+                f"(columns: {', '.join(columns)})",
+                path.name,
+            )
+        label_col = others[0]
+    table = df[[id_col, label_col]].dropna()
+    mapping: dict[str, str] = {}
+    for row, (key, value) in enumerate(table.itertuples(index=False, name=None), 2):
+        key, value = str(key).strip(), str(value).strip()
+        if mapping.get(key, value) != value:
+            raise DataError(f"id '{key}' has two labels ('{mapping[key]}' and '{value}')",
+                            f"{path.name} row {row}")
+        mapping[key] = value
+    labels = [mapping.get(i, mapping.get(i.split("|", 1)[0])) for i in ids]
+    unmatched = [i for i, lab in zip(ids, labels, strict=True) if lab is None]
+    if unmatched:
+        raise DataError(
+            f"{len(ids) - len(unmatched)} of {len(ids)} sequence ids have a label; "
+            f"unmatched e.g. {', '.join(unmatched[:3])}; check the id column '{id_col}'",
+            path.name,
+        )
+    return labels
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _all_numbers(values: set[str]) -> bool:
+    return all(_number(v) is not None for v in values)
+
+
+def _targets(
+    labels: list[str | None], task: str | None, where: Callable[[int], str], name: str
+) -> tuple[str, np.ndarray, list[str] | None]:
+    """(task, targets, class names) from text labels; ``where(i)`` names label i's place."""
+    values = [str(lab) for lab in labels]
+    distinct = sorted(set(values))
+    numeric = _all_numbers(set(distinct))
+    if task is None:
+        few_integers = numeric and len(distinct) <= _MAX_INTEGER_CLASSES and all(
+            float(v).is_integer() for v in distinct
+        )
+        task = "regression" if numeric and not few_integers else "classification"
+    if task == "regression":
+        for i, v in enumerate(values):
+            if _number(v) is None:
+                raise DataError(
+                    f"label '{v}' is not a number; regression needs numeric labels", where(i)
+                )
+        return task, np.array([float(v) for v in values], dtype=np.float32), None
+    if task != "classification":
+        raise DataError(f"unknown task {task!r}; use classification or regression", name)
+    if numeric:
+        distinct.sort(key=float)
+    if len(distinct) < 2:
+        raise DataError(
+            f"only one class '{distinct[0]}' found: classification needs at least two", name
+        )
+    index = {name: i for i, name in enumerate(distinct)}
+    return task, np.array([index[v] for v in values], dtype=np.int64), distinct

@@ -1,0 +1,390 @@
+"""Images -> datasets: class folders of pictures (Pillow) and MNIST-style IDX files.
+
+Every image becomes float32 (C, H, W) in [0, 1] with one size and one channel count for
+the whole dataset, because a network has one input shape. Microscopy TIFFs are often
+16-bit, phone photos carry an EXIF rotation, folders collect ``Thumbs.db`` and half-copied
+files: each case is handled here or named in a one-line error.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import struct
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core.data.dataset import Dataset, Provenance, sha256_of_path
+from core.data.load import IMAGE_EXTENSIONS, LoadOptions
+from core.data.preprocessing import EncodingOptions
+from core.errors import DataError
+from core.progress import ProgressFn, StopFn, check_stop, report, wrap_progress
+
+_SINGLE_CHANNEL_MODES = {"1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"}
+_SIXTEEN_BIT_MODES = {"I", "I;16", "I;16L", "I;16B", "I;16N"}
+
+
+def load_image_folder(
+    path: str | Path,
+    options: LoadOptions | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> Dataset:
+    """One sub-folder per class (searched recursively); the folder names are the classes."""
+    path = Path(path)
+    options = options or LoadOptions()
+    if not path.is_dir():
+        raise DataError("not a folder; an image dataset is a folder of class sub-folders",
+                        str(path))  # fmt: skip
+    if options.labelled:
+        classes, files, warnings = _class_files(path)
+    else:  # prediction: every image under the folder, class folders (if any) ignored
+        classes, files, warnings = [], _all_image_files(path), []
+    loaded: list[np.ndarray] = []
+    kept: list[tuple[str, Path]] = []
+    for i, (cls, f) in enumerate(files):
+        check_stop(should_stop)
+        report(progress, 0.9 * i / len(files), f"reading {f.name}")
+        try:
+            loaded.append(_read_image(f))
+        except DataError as err:
+            if not options.skip_bad_files:
+                raise
+            warnings.append(f"skipped {err}")
+            continue
+        kept.append((cls, f))
+    if not kept:
+        raise DataError("no image could be read", str(path))
+    present = sorted({cls for cls, _ in kept})
+    if options.labelled and len(present) < 2:
+        raise DataError(f"only one class ({present[0]!r}) has readable images; a classifier"
+                        " needs at least two class sub-folders", str(path))  # fmt: skip
+    if len(present) < len(classes):
+        missing = [c for c in classes if c not in present]
+        warnings.append(f"class folders without readable images ignored: {', '.join(missing)}")
+    sizes = Counter((a.shape[0], a.shape[1]) for a in loaded)
+    size = options.image_size or sizes.most_common(1)[0][0]
+    _check_size(size)
+    gray = options.grayscale if options.grayscale is not None else all(
+        a.shape[2] == 1 for a in loaded)
+    report(progress, 0.9, "resizing")
+    images = np.stack([_conform(a, size, gray) for a in loaded])
+    resized = sum(n for s, n in sizes.items() if s != tuple(size))
+    if resized:
+        warnings.append(f"{resized} of {len(loaded)} images resized to {size[0]}x{size[1]}")
+    report(progress, 1.0, f"{len(images)} images")
+    ids = [f.relative_to(path).as_posix() for _, f in kept]
+    return Dataset(
+        name=path.name,
+        modality="image",
+        task="classification",
+        records=images,
+        targets=np.array([present.index(cls) for cls, _ in kept], dtype=np.int64)
+        if options.labelled else np.zeros(len(kept), dtype=np.int64),
+        ids=ids,
+        class_names=present if options.labelled else None,
+        provenance=Provenance(str(path), sha256_of_path(path), "images", options.to_dict()),
+        warnings=warnings,
+        info={
+            "image_size": [int(size[0]), int(size[1])],
+            "channels": 1 if gray else 3,
+            "original_sizes": {f"{h}x{w}": n for (h, w), n in sizes.most_common()},
+            **({} if options.labelled else {"unlabelled": True}),
+        },
+    )
+
+
+def _all_image_files(root: Path) -> list[tuple[str, Path]]:
+    """("", file) for every image under ``root`` (hidden files and folders skipped)."""
+    files = [("", f) for f in sorted(root.rglob("*")) if f.is_file() and _is_image(f)
+             and not any(p.startswith(".") for p in f.relative_to(root).parts)]
+    if not files:
+        raise DataError("no images found (PNG, JPEG, TIFF or BMP)", str(root))
+    return files
+
+
+def _class_files(root: Path) -> tuple[list[str], list[tuple[str, Path]], list[str]]:
+    """(class names, (class, file) pairs, warnings) from the class sub-folders of ``root``."""
+    subdirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    loose = [p for p in root.iterdir() if p.is_file() and _is_image(p)]
+    warnings = []
+    if loose:
+        warnings.append(f"{len(loose)} images directly in {root.name} ignored; put each class"
+                        " in its own sub-folder")  # fmt: skip
+    files = [
+        (d.name, f)
+        for d in subdirs
+        for f in sorted(d.rglob("*"))
+        if f.is_file() and _is_image(f)
+        and not any(p.startswith(".") for p in f.relative_to(root).parts)
+    ]
+    if not files:
+        raise DataError("no images found: put PNG, JPEG, TIFF or BMP files in one sub-folder"
+                        " per class", str(root))  # fmt: skip
+    with_images = {cls for cls, _ in files}
+    classes = [d.name for d in subdirs if d.name in with_images]
+    if len(classes) < 2:
+        raise DataError(f"only one class folder ({classes[0]!r}) holds images; a classifier"
+                        " needs at least two", str(root))  # fmt: skip
+    return classes, files, warnings
+
+
+def _is_image(f: Path) -> bool:
+    return f.suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _read_image(f: Path) -> np.ndarray:
+    """(H, W, C) float32 in [0, 1] with C = 1 for grayscale, else 3 (alpha dropped)."""
+    if f.stat().st_size == 0:
+        raise DataError("the file is empty (0 bytes)", str(f))
+    try:
+        with Image.open(f) as im:
+            im = ImageOps.exif_transpose(im)
+            im.load()
+            if im.mode in _SIXTEEN_BIT_MODES:
+                a = np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 1.0)
+            elif im.mode == "F":
+                a = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
+            elif im.mode in _SINGLE_CHANNEL_MODES:
+                a = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+            else:
+                a = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
+            Image.DecompressionBombError) as err:  # fmt: skip
+        raise DataError(f"cannot read the image ({err.__class__.__name__}: {err})",
+                        str(f)) from None  # fmt: skip
+    return a[:, :, None] if a.ndim == 2 else a
+
+
+def _check_size(size: tuple[int, int]) -> None:
+    if len(size) != 2 or min(size) < 1 or max(size) > 4096:
+        raise DataError(f"image size must be two numbers between 1 and 4096, got {size}")
+
+
+def _conform(a: np.ndarray, size: tuple[int, int], gray: bool) -> np.ndarray:
+    """(C, H, W) with the dataset's size and channel count."""
+    if gray and a.shape[2] == 3:
+        a = a @ np.array([0.299, 0.587, 0.114], dtype=np.float32)[:, None]  # ITU-R 601 luma
+    elif not gray and a.shape[2] == 1:
+        a = np.repeat(a, 3, axis=2)
+    h, w = size
+    if a.shape[:2] != (h, w):
+        a = np.stack([
+            np.asarray(Image.fromarray(a[:, :, c]).resize((w, h), Image.Resampling.BILINEAR))
+            for c in range(a.shape[2])
+        ], axis=2)  # fmt: skip
+    return np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+
+
+# --- IDX (MNIST, Fashion-MNIST) -------------------------------------------------------
+
+_IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def load_idx(
+    path: str | Path,
+    options: LoadOptions | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> Dataset:
+    """An ``*-images-idx3-ubyte[.gz]`` file with its ``*-labels-idx1-ubyte[.gz]``.
+
+    ``path`` is either file of the pair, or a folder holding one or more pairs (MNIST's
+    train and t10k files); with both, the file's own split is kept in ``split_labels``.
+    """
+    path = Path(path)
+    options = options or LoadOptions()
+    pairs = _idx_pairs(path)
+    images, labels, split, ids = [], [], [], []
+    for i, (img_file, lab_file) in enumerate(pairs):
+        check_stop(should_stop)
+        step = wrap_progress(progress, i / len(pairs), (i + 1) / len(pairs))
+        report(step, 0.0, f"reading {img_file.name}")
+        x = _read_idx(img_file, 3)
+        y = _read_idx(lab_file, 1)
+        if len(x) != len(y):
+            raise DataError(f"{len(x)} images but {len(y)} labels in {lab_file.name}",
+                            str(img_file))  # fmt: skip
+        if images and x.shape[1:] != images[0].shape[1:]:
+            theirs, first = "x".join(map(str, x.shape[1:])), "x".join(map(str, images[0].shape[1:]))
+            raise DataError(f"images are {theirs}, those of {pairs[0][0].name} are {first}",
+                            str(img_file))  # fmt: skip
+        images.append(x)
+        labels.append(y.astype(np.int64))
+        is_test = "t10k" in img_file.name.lower() or "test" in img_file.name.lower()
+        split.append(np.full(len(x), "test" if is_test else "train", dtype=object))
+        ids += [f"{_idx_name(img_file)}:{k}" for k in range(len(x))]
+    x = np.concatenate(images)
+    top = float(x.max(initial=0))
+    records = (x.astype(np.float32) / (255.0 if top <= 255 else top))[:, None, :, :]
+    y = np.concatenate(labels)
+    if y.min(initial=0) < 0:
+        raise DataError("labels must be 0 or more", str(pairs[0][1]))
+    sides = np.concatenate(split)
+    source = path if path.is_dir() else pairs[0][0]
+    h, w = records.shape[2:]
+    return Dataset(
+        name=_idx_name(pairs[0][0]) if not path.is_dir() else path.name,
+        modality="image",
+        task="classification",
+        records=records,
+        targets=y,
+        ids=ids,
+        class_names=[str(c) for c in range(int(y.max(initial=0)) + 1)],
+        provenance=Provenance(str(source), _pairs_sha256(pairs), "idx", options.to_dict()),
+        split_labels=sides if len(set(sides)) > 1 else None,
+        info={"image_size": [int(h), int(w)], "channels": 1},
+    )
+
+
+def _idx_name(f: Path) -> str:
+    return f.name.split("-")[0].split(".")[0]
+
+
+def _pairs_sha256(pairs: list[tuple[Path, Path]]) -> str:
+    h = hashlib.sha256()
+    for pair in pairs:
+        for f in pair:
+            h.update(f.name.encode())
+            h.update(bytes.fromhex(sha256_of_path(f)))
+    return h.hexdigest()
+
+
+def _partner(f: Path) -> Path | None:
+    """The labels file of an images file, or the images file of a labels file."""
+    name = f.name
+    if "idx3" in name:
+        swaps = (("images", "labels"), ("idx3", "idx1"))
+    else:
+        swaps = (("labels", "images"), ("idx1", "idx3"))
+    for old, new in swaps:
+        name = name.replace(old, new)
+    base = name[:-3] if name.endswith(".gz") else name
+    for candidate in (f.with_name(base), f.with_name(base + ".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _idx_pairs(path: Path) -> list[tuple[Path, Path]]:
+    """(images, labels) file pairs, training files first."""
+    if path.is_dir():
+        image_files = sorted(p for p in path.iterdir() if p.is_file() and "idx3" in p.name)
+        image_files = [p for p in image_files
+                       if not (p.name.endswith(".gz") and p.with_name(p.name[:-3]).is_file())]
+        if not image_files:
+            raise DataError("no *-images-idx3-ubyte file in this folder", str(path))
+    elif "idx3" in path.name or "idx1" in path.name:
+        image_files = [path] if "idx3" in path.name else [_partner(path) or path]
+    else:
+        raise DataError("not an IDX file: expected a name like train-images-idx3-ubyte",
+                        str(path))  # fmt: skip
+    pairs = []
+    for img in image_files:
+        if "idx3" not in img.name:
+            raise DataError("the matching *-images-idx3-ubyte file is not next to it", str(img))
+        labels = _partner(img)
+        if labels is None:
+            raise DataError("the matching *-labels-idx1-ubyte file is not next to it", str(img))
+        pairs.append((img, labels))
+    return sorted(pairs, key=lambda p: "t10k" in p[0].name or "test" in p[0].name)
+
+
+def _read_idx(f: Path, ndim: int) -> np.ndarray:
+    """An IDX array with ``ndim`` dimensions; magic number and size checked."""
+    try:
+        raw = gzip.decompress(f.read_bytes()) if f.name.endswith(".gz") else f.read_bytes()
+    except (OSError, EOFError) as err:
+        raise DataError(f"cannot read the file ({err})", str(f)) from None
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
+        magic = raw[:4].hex() or "nothing"
+        raise DataError(f"not an IDX file (magic number 0x{magic}, expected 0x0000080{ndim})",
+                        str(f))  # fmt: skip
+    if raw[3] != ndim:
+        what = "images (3 dimensions)" if ndim == 3 else "labels (1 dimension)"
+        raise DataError(f"expected {what}, the file has {raw[3]} dimensions", str(f))
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError("the file is truncated inside its header", str(f))
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    expected = int(np.prod(dims)) * dtype.itemsize
+    if len(raw) - header != expected:
+        raise DataError(
+            f"the header promises {'x'.join(map(str, dims))} values ({expected} bytes) but"
+            f" {len(raw) - header} bytes follow; the file is truncated or damaged",
+            str(f),
+        )
+    values = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
+    return values.astype(dtype.newbyteorder("="))
+
+
+class ImagePreprocessing:
+    """Images are already (N, C, H, W) in [0, 1]; this fixes and checks the shape.
+
+    New images must have the training shape, since a network's input size is fixed.
+    """
+
+    kind = "image"
+
+    def __init__(self, shape: tuple[int, ...] | None = None) -> None:
+        self.shape = None if shape is None else tuple(int(s) for s in shape)
+
+    @classmethod
+    def from_options(cls, ds: Dataset, options: EncodingOptions) -> ImagePreprocessing:
+        if ds.modality != "image":
+            raise DataError(f"image preprocessing needs images, not {ds.modality} data")
+        return cls()
+
+    def fit(self, ds: Dataset, train_idx: np.ndarray) -> None:
+        self.shape = tuple(int(s) for s in ds.records.shape[1:])  # type: ignore[union-attr]
+
+    def transform(self, ds: Dataset) -> np.ndarray:
+        if self.shape is None:
+            raise RuntimeError("ImagePreprocessing.transform called before fit")
+        records: Any = ds.records
+        if not isinstance(records, np.ndarray) or records.ndim != 4:
+            raise DataError(f"expected images, got {ds.modality} data")
+        theirs = tuple(records.shape[1:])
+        if theirs != self.shape:
+            c, h, w = self.shape
+            raise DataError(
+                f"images are {'x'.join(map(str, theirs))}, the model expects {c}x{h}x{w}:"
+                f" load them with image size {h}x{w}"
+                + (" in grayscale" if c == 1 else " in colour")
+            )
+        return records.astype(np.float32, copy=False)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        if self.shape is None:
+            raise RuntimeError("ImagePreprocessing.input_shape needs fit first")
+        return self.shape
+
+    @property
+    def feature_names(self) -> list[str]:
+        c, h, w = self.input_shape
+        return [f"c{k}:{y}:{x}" for k in range(c) for y in range(h) for x in range(w)]
+
+    def augment(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """No augmentation yet: flips are not label-preserving for every image task."""
+        return X, y
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "shape": None if self.shape is None else list(self.shape)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ImagePreprocessing:
+        if d.get("kind") != cls.kind:
+            raise DataError(f"preprocessing.json: expected kind 'image', got {d.get('kind')!r}")
+        shape = d.get("shape")
+        if shape is not None and (not isinstance(shape, list) or len(shape) != 3):
+            raise DataError(f"preprocessing.json: bad image shape {shape!r}")
+        return cls(None if shape is None else tuple(shape))
+
+    def report(self) -> list[str]:
+        return []
