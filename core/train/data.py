@@ -1,0 +1,142 @@
+"""Encoded arrays a run trains on: the bridge from a ``Dataset`` + ``Split`` to tensors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.data.dataset import Dataset, Split, Task
+from core.errors import DataError
+
+
+@dataclass
+class TensorData:
+    """Train / validation / test arrays, already encoded.
+
+    X arrays are float32 of shape (N, *input_shape). y arrays are int64 class indices for
+    classification and float32 values for regression (shape (N,) for one output, (N, k)
+    for k outputs). Validation and test sets may be empty (0 rows).
+    """
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    task: Task
+    n_outputs: int
+    class_names: list[str] | None
+    input_shape: tuple[int, ...]
+    feature_names: list[str] = field(default_factory=list)
+    ids_test: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # preprocessing facts, augmentation
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.X_train), "val": len(self.X_val), "test": len(self.X_test)}
+
+    def split_arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(X, y) of "train", "val" or "test"."""
+        if name not in ("train", "val", "test"):
+            raise ValueError(f"unknown split {name!r}")
+        return getattr(self, f"X_{name}"), getattr(self, f"y_{name}")
+
+    @classmethod
+    def from_arrays(
+        cls,
+        X_train: Any,
+        y_train: Any,
+        X_val: Any = None,
+        y_val: Any = None,
+        X_test: Any = None,
+        y_test: Any = None,
+        *,
+        task: Task | None = None,
+        class_names: list[str] | None = None,
+        feature_names: list[str] | None = None,
+        ids_test: list[str] | None = None,
+    ) -> TensorData:
+        """Build from plain arrays (tests, benchmarks, the Playground).
+
+        The task defaults to classification for integer targets and regression otherwise;
+        class names default to "0", "1", ... up to the largest label.
+        """
+        X_train = np.ascontiguousarray(X_train, dtype=np.float32)
+        y_raw = np.asarray(y_train)
+        if task is None:
+            task = "classification" if np.issubdtype(y_raw.dtype, np.integer) else "regression"
+        ydt = np.int64 if task == "classification" else np.float32
+        empty_x = np.zeros((0, *X_train.shape[1:]), dtype=np.float32)
+        empty_y = np.zeros((0, *y_raw.shape[1:]), dtype=ydt)
+
+        def xs(a: Any) -> np.ndarray:
+            return empty_x if a is None else np.ascontiguousarray(a, dtype=np.float32)
+
+        def ys(a: Any) -> np.ndarray:
+            return empty_y if a is None else np.ascontiguousarray(a, dtype=ydt)
+
+        y_tr, y_va, y_te = ys(y_raw), ys(y_val), ys(y_test)
+        if task == "classification":
+            if class_names is None:
+                top = max((int(a.max()) for a in (y_tr, y_va, y_te) if len(a)), default=0)
+                class_names = [str(i) for i in range(top + 1)]
+            n_outputs = len(class_names)
+        else:
+            n_outputs = 1 if y_tr.ndim == 1 else int(y_tr.shape[1])
+        n_features = int(np.prod(X_train.shape[1:]))
+        X_te = xs(X_test)
+        return cls(
+            X_train=X_train, y_train=y_tr, X_val=xs(X_val), y_val=y_va, X_test=X_te, y_test=y_te,
+            task=task, n_outputs=n_outputs, class_names=class_names,
+            input_shape=tuple(int(s) for s in X_train.shape[1:]),
+            feature_names=feature_names or [f"x{i}" for i in range(n_features)],
+            ids_test=ids_test or [str(i) for i in range(len(X_te))],
+        )
+
+
+def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData:
+    """Fit ``preprocessing`` on the training rows only, then encode every split.
+
+    Fitting on train only keeps validation and test statistics (scaler means, one-hot
+    length, categories) out of the model, as they would be for truly new data. Data
+    augmentation (e.g. reverse complements) is applied to the training part only, so the
+    held-out figures are measured on real samples.
+    """
+    if len(split.train) == 0:
+        raise DataError("the training split is empty; lower the validation/test fractions")
+    preprocessing.fit(ds, split.train)
+    ydt = np.int64 if ds.task == "classification" else np.float32
+
+    notes: list[str] = []
+
+    def encode(idx: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if len(idx) == 0:  # an empty validation/test split: no call into the encoder
+            shape = (0, *preprocessing.input_shape)
+            return np.zeros(shape, dtype=np.float32), np.asarray(ds.targets[:0], dtype=ydt)
+        sub = ds.subset(idx)
+        X = np.ascontiguousarray(preprocessing.transform(sub), dtype=np.float32)
+        notes.extend(f"{name}: {line}" for line in preprocessing.report())  # per transform
+        return X, np.asarray(sub.targets, dtype=ydt)
+
+    X_train, y_train = encode(split.train, "training")
+    X_val, y_val = encode(split.val, "validation")
+    X_test, y_test = encode(split.test, "test")
+    augment = getattr(preprocessing, "augment", None)  # optional: not every modality has one
+    if augment is not None:
+        n_before = len(X_train)
+        X_train, y_train = augment(X_train, y_train)
+        X_train = np.ascontiguousarray(X_train, dtype=np.float32)
+        y_train = np.asarray(y_train, dtype=ydt)
+        if len(X_train) != n_before:
+            notes.append(f"augmentation: {n_before} training samples became {len(X_train)}")
+    return TensorData(
+        X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
+        X_test=X_test, y_test=y_test, task=ds.task, n_outputs=ds.n_outputs,
+        class_names=list(ds.class_names) if ds.class_names else None,
+        input_shape=tuple(int(s) for s in preprocessing.input_shape),
+        feature_names=list(preprocessing.feature_names),
+        ids_test=[ds.ids[i] for i in split.test],
+        notes=notes,
+    )

@@ -1,0 +1,520 @@
+"""The training loop: headless, fast, cooperative.
+
+Speed comes from keeping the whole encoded dataset on the device and slicing batches with
+a seeded permutation (no DataLoader, no per-sample Python). The loop never asks the device
+for a number (``.item()``) except when an event is due: batch losses and outputs stay on
+the device and are summed once per epoch.
+
+Losses: ``auto`` is cross-entropy for classes and MSE for numbers. ``bce`` (two classes
+only) is ``BCEWithLogits`` on ``logit[:, 1] - logit[:, 0]``: softmax over two logits is
+the sigmoid of their difference, so the network keeps one output unit per class and
+predicts exactly as with cross-entropy. Reported losses (train and validation) are the
+data loss without the L1/L2 penalty, so the two curves are comparable; the training loss
+of an epoch is the per-sample mean over its batches. Train metrics are computed from the
+outputs seen while training the epoch (as Keras does), costing no extra forward pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torch.optim
+from torch import nn
+
+from core.errors import MendelError, TrainError
+from core.nn.spec import NetworkSpec
+from core.train.config import TrainConfig
+from core.train.control import RunControl
+from core.train.data import TensorData
+from core.train.device import describe_device, resolve_device
+from core.train.events import (
+    BatchFinished,
+    EpochFinished,
+    Event,
+    History,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+)
+
+log = logging.getLogger(__name__)
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+# Learning rates we suggest after a NaN: the optimizer's usual default, or lower.
+_DEFAULT_LR = {"sgd": 0.01, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3, "adagrad": 0.01,
+               "adadelta": 1.0}
+
+
+@dataclass
+class RunResult:
+    """What a finished (or failed) run leaves behind.
+
+    ``model`` lives on the CPU in eval mode; with early stopping and ``restore_best`` it
+    carries the best epoch's weights whatever ended the run.
+    """
+
+    history: History = field(default_factory=History)
+    epochs_run: int = 0
+    best_epoch: int = 0
+    stopped_because: str = "completed"  # completed, early_stopping, stopped, nan, failed
+    message: str = ""
+    train_seconds: float = 0.0
+    device: str = ""
+    model: nn.Module | None = None
+    failed: str | None = None
+    n_params: int = 0
+
+
+class _Stop(Exception):
+    """Internal: ends the loop with a reason (not an error)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def one_line(exc: BaseException) -> str:
+    """A user-facing single line for any exception."""
+    if isinstance(exc, MendelError):
+        return str(exc)
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if "out of memory" in text.lower():
+        return f"out of memory ({text[:120]}); lower the batch size or use --device cpu"
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+def make_loss(config: TrainConfig, data: TensorData, device: torch.device) -> LossFn:
+    """The criterion for the task; raises TrainError for a loss that does not fit it."""
+    name = config.loss
+    classes = data.task == "classification"
+    if name == "auto":
+        name = "cross_entropy" if classes else "mse"
+    if config.class_weights not in ("none", "balanced"):
+        raise TrainError(f"unknown class weights {config.class_weights!r}; use none or balanced")
+    weight = None
+    if config.class_weights == "balanced":
+        if not classes:
+            raise TrainError("class weights apply to classification only; set them to none")
+        weight = torch.as_tensor(balanced_class_weights(data.y_train, data.n_outputs),
+                                 dtype=torch.float32, device=device)
+    if classes:
+        if name == "cross_entropy":
+            return nn.CrossEntropyLoss(weight=weight)
+        if name == "bce":
+            if data.n_outputs != 2:
+                raise TrainError(f"binary cross-entropy needs exactly 2 classes, this data has"
+                                 f" {data.n_outputs}; use cross_entropy")
+
+            def bce(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+                w = None if weight is None else weight[y]
+                return F.binary_cross_entropy_with_logits(out[:, 1] - out[:, 0], y.float(), w)
+
+            return bce
+        raise TrainError(f"the {name} loss is for numeric targets; use cross_entropy for classes")
+    if name == "mse":
+        return nn.MSELoss()
+    if name == "mae":
+        return nn.L1Loss()
+    if name == "huber":
+        return nn.HuberLoss(delta=config.huber_delta)
+    raise TrainError(f"the {name} loss is for classes; use mse, mae or huber for numeric targets")
+
+
+def balanced_class_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """sklearn's "balanced" weights n / (k * count); a class absent from training gets 1."""
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(y)
+    w = np.ones(n_classes, dtype=np.float64)
+    w[present] = compute_class_weight("balanced", classes=present, y=y)
+    return w
+
+
+def make_optimizer(
+    params: list[nn.Parameter], c: TrainConfig, device: torch.device | None = None
+) -> torch.optim.Optimizer:
+    """torch's optimizers; the fused kernels where torch has them for the device (one
+    kernel per parameter instead of about six: about a quarter faster on small networks)."""
+    o, lr, wd = c.optimizer, c.lr, c.weight_decay
+    kind = device.type if device is not None else "cpu"
+    fused = {"fused": True} if kind in ("cpu", "cuda") else {}
+    if o == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=c.momentum, nesterov=c.nesterov,
+                               weight_decay=wd, **fused)
+    if o == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=tuple(c.betas), weight_decay=wd, **fused)
+    if o == "adamw":
+        return torch.optim.AdamW(params, lr=lr, betas=tuple(c.betas), weight_decay=wd, **fused)
+    if o == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=c.momentum, weight_decay=wd)
+    if o == "adagrad":
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd,
+                                   **(fused if kind == "cpu" else {}))
+    if o == "adadelta":
+        return torch.optim.Adadelta(params, lr=lr, weight_decay=wd)
+    raise TrainError(f"unknown optimizer {o!r}")
+
+
+def make_scheduler(
+    opt: torch.optim.Optimizer, c: TrainConfig
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    """Stepped once per epoch (plateau: with the monitored loss)."""
+    sched = torch.optim.lr_scheduler
+    if c.schedule == "none":
+        return None
+    if c.schedule == "step":
+        if c.step_size < 1 or not 0 < c.gamma <= 1:
+            raise TrainError("the step schedule needs step size >= 1 and 0 < gamma <= 1")
+        return sched.StepLR(opt, step_size=c.step_size, gamma=c.gamma)
+    if c.schedule == "cosine":
+        return sched.CosineAnnealingLR(opt, T_max=c.epochs)
+    if c.schedule == "plateau":
+        if not 0 < c.gamma < 1:
+            raise TrainError("the plateau schedule needs 0 < gamma < 1")
+        return sched.ReduceLROnPlateau(opt, mode="min", factor=c.gamma,
+                                       patience=c.plateau_patience)
+    raise TrainError(f"unknown schedule {c.schedule!r}")
+
+
+def _batch_bounds(n: int, batch_size: int | None) -> list[tuple[int, int]]:
+    """Contiguous [start, end) slices of a permutation.
+
+    A last batch of a single sample is folded into the one before: BatchNorm cannot
+    train on one sample and its gradient would be pure noise anyway.
+    """
+    bs = n if batch_size is None else min(batch_size, n)
+    starts = list(range(0, n, bs))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return [(s, starts[i + 1] if i + 1 < len(starts) else n) for i, s in enumerate(starts)]
+
+
+def _nan_message(epoch: int, batch: int, value: float, c: TrainConfig) -> str:
+    what = "NaN" if math.isnan(value) else "infinite"
+    suggest = min(c.lr / 10, _DEFAULT_LR.get(c.optimizer, 1e-3))
+    return (f"loss became {what} at epoch {epoch}, batch {batch}: the learning rate {c.lr:g}"
+            f" is probably too high; try {suggest:g}")
+
+
+class Trainer:
+    """Trains ``model`` on ``data`` with ``config``; ``run()`` never raises.
+
+    Events go to ``on_event`` from the calling thread. A run ends with exactly one
+    RunFinished or RunFailed event. ``control`` is checked before every batch.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig,
+        data: TensorData,
+        control: RunControl | None = None,
+        on_event: Callable[[Event], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.config = config
+        self.data = data
+        self.control = control
+        self.on_event = on_event
+
+    def run(self) -> RunResult:
+        result = RunResult(model=self.model)
+        t0 = time.perf_counter()
+        try:
+            self._train(result)
+        except Exception as exc:  # the contract: every failure becomes an event
+            if not isinstance(exc, MendelError):
+                log.exception("training failed")
+            return failed_result(exc, self.on_event, result, time.perf_counter() - t0)
+        return result
+
+    def _emit(self, ev: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(ev)
+
+    # The loop is one long function on purpose: every attribute lookup and call in the
+    # batch loop is paid per batch, so the hot path stays flat with local variables.
+    def _train(self, result: RunResult) -> None:
+        c, data, control, on_event = self.config, self.data, self.control, self.on_event
+        c.validate()
+        if len(data.X_train) == 0:
+            raise TrainError("there are no training samples")
+        dev = resolve_device(c.device)
+        result.device = describe_device(dev)
+        model = self.model.to(dev)
+        classes = data.task == "classification"
+
+        def tensors(X: np.ndarray, y: np.ndarray, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+            X = np.ascontiguousarray(X, dtype=np.float32)
+            row = _first_nonfinite_row(X)
+            if row is not None:
+                raise TrainError(f"the encoded {what} inputs contain NaN or infinite values"
+                                 f" (row {row + 1}); check the data's missing values")
+            Xt = torch.from_numpy(X).to(dev)
+            if classes:
+                y = np.asarray(y, dtype=np.int64)
+                if len(y) and (y.min() < 0 or y.max() >= data.n_outputs):
+                    raise TrainError(f"{what} class labels must be 0..{data.n_outputs - 1},"
+                                     f" found {y.min() if y.min() < 0 else y.max()}")
+                yt = torch.from_numpy(y).to(dev)
+            else:
+                yt = np.asarray(y, dtype=np.float32).reshape(len(y), data.n_outputs)
+                yt = torch.from_numpy(yt).to(dev)
+            return Xt, yt
+
+        X, y = tensors(data.X_train, data.y_train, "training")
+        Xv, yv = tensors(data.X_val, data.y_val, "validation")
+        n, n_val = len(X), len(Xv)
+        loss_fn = make_loss(c, data, dev)
+        params = [p for p in model.parameters() if p.requires_grad]
+        if not params:
+            raise TrainError("the network has no trainable parameters")
+        opt = make_optimizer(params, c, dev)
+        scheduler = make_scheduler(opt, c)
+        penalized = [p for p in params if p.dim() > 1] if (c.l1 or c.l2) else []
+        l1, l2, clip = c.l1, c.l2, c.grad_clip
+        result.n_params = sum(p.numel() for p in model.parameters())
+
+        model.eval()
+        with torch.no_grad():
+            probe = model(X[:2])
+        if probe.dim() != 2 or probe.shape[1] != data.n_outputs:
+            raise TrainError(f"the network outputs shape {tuple(probe.shape[1:])} per sample,"
+                             f" but this task needs {data.n_outputs} value(s)")
+        model.train()
+
+        bounds = _batch_bounds(n, c.batch_size)
+        nb = len(bounds)
+        full_batch = nb == 1
+        sizes = torch.tensor([e - s for s, e in bounds], dtype=torch.float32, device=dev)
+        y_ss = None if classes else float(((y - y.mean(0)) ** 2).sum())
+        yv_ss = None if classes or not n_val else float(((yv - yv.mean(0)) ** 2).sum())
+        gen = torch.Generator().manual_seed(c.seed)
+        timed = c.batch_event_hz > 0  # else only the last batch of each epoch is reported
+        min_interval = 1.0 / c.batch_event_hz if timed else 0.0
+        keep_best = c.early_stopping is not None and c.restore_best
+        monitor_name = "validation loss" if n_val else "training loss"
+        best_loss, best_epoch, since_best, best_state = math.inf, 0, 0, None
+
+        self._emit(RunStarted(device=result.device, n_params=result.n_params, n_train=n,
+                              n_val=n_val, epochs=c.epochs, batches_per_epoch=nb))
+        start = time.perf_counter()
+        last_event = -math.inf
+        global_step = 0
+        try:
+            for epoch in range(1, c.epochs + 1):
+                perm = None if full_batch else torch.randperm(n, generator=gen).to(dev)
+                losses: list[torch.Tensor] = []
+                outs: list[torch.Tensor] = []
+                for b, (s, e) in enumerate(bounds):
+                    if control is not None and not control.wait_before_batch(b == 0):
+                        raise _Stop("stopped", f"stopped by the user in epoch {epoch}"
+                                               f" after {b} of {nb} batches")
+                    if perm is None:
+                        xb, yb = X, y
+                    else:
+                        idx = perm[s:e]
+                        xb, yb = X[idx], y[idx]
+                    opt.zero_grad(set_to_none=True)
+                    out = model(xb)
+                    loss = loss_fn(out, yb)
+                    if penalized:
+                        total = loss
+                        if l1:
+                            total = total + l1 * sum(p.abs().sum() for p in penalized)
+                        if l2:
+                            total = total + l2 * sum(p.pow(2).sum() for p in penalized)
+                        total.backward()
+                    else:
+                        loss.backward()
+                    if clip:
+                        nn.utils.clip_grad_norm_(params, clip)
+                    opt.step()
+                    global_step += 1
+                    d = loss.detach()
+                    losses.append(d)
+                    outs.append(out.detach())
+                    if on_event is not None:
+                        now = time.perf_counter()
+                        last = b == nb - 1
+                        if (last or (timed and now - last_event >= min_interval)
+                                or (control is not None and control.paused)):
+                            last_event = now
+                            value = d.item()
+                            if not math.isfinite(value):
+                                bad = _first_bad(losses)
+                                raise _Stop("nan", _nan_message(epoch, bad + 1, value, c))
+                            on_event(BatchFinished(epoch=epoch, batch=b + 1,
+                                                   batches_per_epoch=nb, loss=value,
+                                                   global_step=global_step))
+
+                # -- end of epoch: one transfer of the batch losses, then validation
+                batch_losses = torch.stack(losses)
+                train_loss = float((batch_losses * sizes).sum() / n)
+                if not math.isfinite(train_loss):
+                    bad = _first_bad(losses)
+                    raise _Stop("nan", _nan_message(epoch, bad + 1, losses[bad].item(), c))
+                y_seen = y if perm is None else y[perm]
+                train_metrics = _quick_metrics(torch.cat(outs), y_seen, classes, y_ss)
+                val_loss, val_metrics = None, {}
+                if n_val:
+                    val_out = _forward_all(model, Xv, c.batch_size or n)
+                    val_loss = float(loss_fn(val_out, yv))
+                    val_metrics = _quick_metrics(val_out, yv, classes, yv_ss)
+                lr = float(opt.param_groups[0]["lr"])
+                monitored = val_loss if val_loss is not None else train_loss
+                is_best = monitored < best_loss
+                if is_best:
+                    best_loss, best_epoch, since_best = monitored, epoch, 0
+                    if keep_best:
+                        best_state = {k: v.detach().clone()
+                                      for k, v in model.state_dict().items()}
+                else:
+                    since_best += 1
+                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    scheduler.step(monitored)
+                elif scheduler is not None:
+                    scheduler.step()
+                elapsed = time.perf_counter() - start
+                ev = EpochFinished(epoch=epoch, train_loss=train_loss, val_loss=val_loss,
+                                   train_metrics=train_metrics, val_metrics=val_metrics, lr=lr,
+                                   elapsed=elapsed, eta=elapsed / epoch * (c.epochs - epoch),
+                                   is_best=is_best)
+                result.history.add(ev)
+                result.epochs_run = epoch
+                result.best_epoch = best_epoch
+                self._emit(ev)
+                if control is not None:
+                    control.epoch_done()
+                if c.early_stopping is not None and since_best >= c.early_stopping:
+                    kept = f"; kept the weights of epoch {best_epoch}" if keep_best else ""
+                    raise _Stop("early_stopping",
+                                f"early stopping after epoch {epoch}: the {monitor_name} has"
+                                f" not improved for {since_best} epochs (best {best_loss:.4g}"
+                                f" at epoch {best_epoch}){kept}")
+            result.stopped_because = "completed"
+            result.message = f"best {monitor_name} {best_loss:.4g} at epoch {best_epoch}"
+        except _Stop as stop:
+            result.stopped_because, result.message = stop.reason, stop.message
+        result.train_seconds = time.perf_counter() - start
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        result.model = model.cpu().eval()
+        self._emit(RunFinished(epochs_run=result.epochs_run, best_epoch=result.best_epoch,
+                               stopped_because=result.stopped_because, message=result.message,
+                               train_seconds=result.train_seconds))
+
+
+def _first_nonfinite_row(X: np.ndarray) -> int | None:
+    """Index of the first row holding NaN or inf, or None.
+
+    A float64 sum is the cheap screen (NaN and inf propagate, finite float32 values cannot
+    overflow it); only a non-finite sum pays for the row-by-row scan.
+    """
+    if X.size == 0 or np.isfinite(X.sum(dtype=np.float64)):
+        return None
+    bad = ~np.isfinite(X.reshape(len(X), -1)).all(axis=1)
+    return int(np.argmax(bad))
+
+
+def _first_bad(losses: list[torch.Tensor]) -> int:
+    """Index of the first non-finite batch loss (one transfer for the whole list)."""
+    finite = torch.isfinite(torch.stack(losses)).cpu().tolist()
+    return finite.index(False) if False in finite else len(finite) - 1
+
+
+def _forward_all(model: nn.Module, X: torch.Tensor, chunk: int) -> torch.Tensor:
+    """Outputs for all rows in eval mode, in chunks the size of a training batch or more."""
+    chunk = max(chunk, 256)
+    model.eval()
+    try:
+        with torch.no_grad():
+            return torch.cat([model(X[i:i + chunk]) for i in range(0, len(X), chunk)])
+    finally:
+        model.train()
+
+
+def _quick_metrics(
+    out: torch.Tensor, y: torch.Tensor, classes: bool, y_ss: float | None
+) -> dict[str, float]:
+    """Accuracy or R² computed on the device, for the live curves."""
+    if classes:
+        return {"accuracy": float((out.argmax(1) == y).float().mean())}
+    if not y_ss:
+        return {}
+    return {"r2": 1.0 - float(((out - y) ** 2).sum()) / y_ss}
+
+
+def failed_result(
+    exc: BaseException,
+    on_event: Callable[[Event], None] | None,
+    result: RunResult | None = None,
+    seconds: float = 0.0,
+) -> RunResult:
+    """Turn an exception into a RunFailed event and a failed RunResult."""
+    result = result or RunResult()
+    msg = one_line(exc)
+    result.failed = result.message = msg
+    result.stopped_because = "failed"
+    result.train_seconds = seconds
+    if on_event is not None:
+        try:
+            on_event(RunFailed(message=msg))
+        except Exception:  # a broken listener must not hide the real error
+            log.exception("the RunFailed listener raised")
+    return result
+
+
+@contextmanager
+def seeded(seed: int, deterministic: bool) -> Iterator[None]:
+    """Seed torch and, if asked, switch on deterministic algorithms for the block only
+    (the switch is process-wide, so the previous setting comes back afterwards)."""
+    prev = (torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled())
+    prev_bench = torch.backends.cudnn.benchmark
+    torch.manual_seed(seed)
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(prev[0], warn_only=prev[1])
+        torch.backends.cudnn.benchmark = prev_bench
+
+
+def train_network(
+    spec: NetworkSpec,
+    config: TrainConfig,
+    data: TensorData,
+    control: RunControl | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> RunResult:
+    """Build ``spec`` for ``data`` and train it; never raises (see ``Trainer.run``).
+
+    Same seed, data and config on the CPU give the same loss history, run after run.
+    """
+    t0 = time.perf_counter()
+    try:
+        config.validate()
+        from core.nn.build import build_model
+
+        with seeded(config.seed, config.deterministic):
+            model = build_model(spec, tuple(data.input_shape), data.n_outputs)
+            return Trainer(model, config, data, control, on_event).run()
+    except Exception as exc:  # building failed: report it like a run failure
+        if not isinstance(exc, MendelError):
+            log.exception("building the network failed")
+        return failed_result(exc, on_event, seconds=time.perf_counter() - t0)
