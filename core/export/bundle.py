@@ -1,0 +1,388 @@
+"""A run bundle: one folder that holds everything needed to use or audit a trained model.
+
+    network.json         the NetworkSpec + input_shape, n_outputs, task, class_names
+                         (loadable as a spec by itself: ``mendel train --model network.json``)
+    preprocessing.json   the fitted preprocessing + the load/encoding options of training
+    train_config.json    the TrainConfig (``TrainConfig.from_dict`` reads it back)
+    model.safetensors    the weights (no code inside: safe to share)
+    model.onnx           ONNX (opset 17, dynamic batch), checked with onnxruntime
+    model.torchscript.pt TorchScript (traced), checked against the model
+    history.csv          one row per epoch
+    metrics.json         train/val/test metrics, baselines, run facts, export checks
+    MODEL_CARD.md        what it was trained on, how, how well, and what it is not for
+
+Every file goes through ``core.export.atomic`` (temporary name, then rename), so an
+interrupted export never leaves half a file. Loading reads JSON and safetensors only:
+nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import platform
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from core.data.dataset import Dataset
+from core.data.load import LoadOptions, load_dataset
+from core.data.preprocessing import EncodingOptions, Preprocessing, preprocessing_from_dict
+from core.errors import DataError, ExportError, MendelError
+from core.export.atomic import write_text_atomic
+from core.export.onnx_export import export_onnx
+from core.export.safeload import refuse_pickle
+from core.export.torchscript import export_torchscript
+from core.nn.spec import NetworkSpec
+from core.train.run import TrainingOutcome
+
+PREPROCESSING_FORMAT = "mendel-preprocessing/1"
+NETWORK_FILE = "network.json"
+PREPROCESSING_FILE = "preprocessing.json"
+CONFIG_FILE = "train_config.json"
+WEIGHTS_FILE = "model.safetensors"
+ONNX_FILE = "model.onnx"
+TORCHSCRIPT_FILE = "model.torchscript.pt"
+HISTORY_FILE = "history.csv"
+METRICS_FILE = "metrics.json"
+CARD_FILE = "MODEL_CARD.md"
+_SAMPLE_ROWS = 8  # rows of real input the ONNX / TorchScript checks run on
+
+
+@dataclass
+class BundleReport:
+    """What ``save_bundle`` wrote and how closely the exports reproduce the model."""
+
+    out_dir: Path
+    files: list[str]
+    onnx_max_abs_diff: float
+    torchscript_max_abs_diff: float
+
+
+@dataclass
+class LoadedBundle:
+    """A bundle read back: enough to turn new raw input into predictions."""
+
+    run_dir: Path
+    spec: NetworkSpec
+    input_shape: tuple[int, ...]
+    n_outputs: int
+    task: str
+    class_names: list[str] | None
+    modality: str
+    preprocessing: Preprocessing
+    load_options: LoadOptions
+    encoding_options: EncodingOptions
+    model: nn.Module
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def load_data(self, source: str, labels: str | None = None,
+                  labelled: bool = False) -> Dataset:
+        """Read ``source`` as training read its input.
+
+        ``labelled=False`` (prediction) reads inputs only: a target column or labels may
+        be absent and are ignored. ``labelled=True`` (evaluation) requires them, and maps
+        the data's class names onto the model's class order.
+        """
+        options = copy.deepcopy(self.load_options)
+        options.labels = labels
+        options.labelled = labelled
+        if self.modality == "image" and Path(source).is_dir():
+            options.format = options.format or "images"  # a flat folder is not guessed
+        ds = load_dataset(source, options)
+        if ds.modality != self.modality:
+            raise DataError(f"the model was trained on {self.modality} data, this is "
+                            f"{ds.modality} data", source)
+        if labelled and self.task == "classification" and self.class_names:
+            _map_classes(ds, self.class_names, source)
+        return ds
+
+    def predict(self, ds: Dataset) -> tuple[np.ndarray, np.ndarray | None]:
+        """(predictions, probabilities) for every record of ``ds`` (see core.train.predict)."""
+        from core.train.predict import predict
+
+        X = self.preprocessing.transform(ds)
+        return predict(self.model, X, self.task)
+
+    def evaluate(self, ds: Dataset) -> dict[str, Any]:
+        """Metrics of the model on labelled ``ds`` (from ``load_data(labelled=True)``)."""
+        from core.train.metrics import classification_metrics, regression_metrics
+
+        pred, proba = self.predict(ds)
+        out: dict[str, Any] = {"n": len(ds)}
+        if self.task == "classification":
+            out.update(classification_metrics(ds.targets, proba, self.class_names))
+        else:
+            out.update(regression_metrics(ds.targets, pred))
+        return out
+
+    def predictions_table(self, ds: Dataset) -> pd.DataFrame:
+        """Columns id, prediction (class name or value), then p_<class> per class."""
+        pred, proba = self.predict(ds)
+        table = pd.DataFrame({"id": list(ds.ids)})
+        if self.task == "classification":
+            names = self.class_names or [str(i) for i in range(self.n_outputs)]
+            table["prediction"] = [names[i] for i in pred]
+            for j, name in enumerate(names):
+                table[f"p_{name}"] = proba[:, j]
+        elif pred.ndim == 1:
+            table["prediction"] = pred
+        else:
+            for j in range(pred.shape[1]):
+                table[f"prediction_{j}"] = pred[:, j]
+        return table
+
+
+def save_bundle(out_dir: str | Path, outcome: TrainingOutcome) -> BundleReport:
+    """Write the run folder ``out_dir`` (created if needed; our files are replaced)."""
+    from core.export.card import model_card
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ExportError("exists and is not a folder; choose another --out", str(out))
+    result = outcome.result
+    if not outcome.succeeded or result is None or result.model is None:
+        reason = result.message if result is not None and result.message else "no model"
+        raise ExportError(f"nothing to export: the run did not finish ({reason})")
+    model = copy.deepcopy(result.model).cpu().eval()
+    sample = torch.from_numpy(_sample_rows(outcome))
+    data = outcome.data
+
+    _write_json(out / NETWORK_FILE, {
+        **outcome.spec.to_dict(),
+        "input_shape": list(data.input_shape), "n_outputs": data.n_outputs,
+        "task": data.task, "class_names": data.class_names,
+        "modality": outcome.dataset.modality, "preset": outcome.network_source,
+    })
+    _write_json(out / PREPROCESSING_FILE, {
+        "format": PREPROCESSING_FORMAT,
+        "preprocessing": outcome.preprocessing.to_dict(),
+        "load_options": asdict(reading_options(outcome)),
+        "encoding_options": outcome.encoding_options.to_dict(),
+    })
+    _write_json(out / CONFIG_FILE, outcome.config.to_dict())
+    _save_weights(model, out / WEIGHTS_FILE)
+    write_text_atomic(out / HISTORY_FILE, pd.DataFrame(result.history.rows).to_csv(index=False))
+    onnx_diff = export_onnx(model, sample, out / ONNX_FILE)
+    ts_diff = export_torchscript(model, sample, out / TORCHSCRIPT_FILE)
+    metrics = run_metrics(outcome, onnx_diff, ts_diff)
+    _write_json(out / METRICS_FILE, metrics)
+    write_text_atomic(out / CARD_FILE, model_card(outcome, metrics))
+    files = [NETWORK_FILE, PREPROCESSING_FILE, CONFIG_FILE, WEIGHTS_FILE, ONNX_FILE,
+             TORCHSCRIPT_FILE, HISTORY_FILE, METRICS_FILE, CARD_FILE]
+    return BundleReport(out_dir=out, files=files, onnx_max_abs_diff=onnx_diff,
+                        torchscript_max_abs_diff=ts_diff)
+
+
+def reading_options(outcome: TrainingOutcome) -> LoadOptions:
+    """The load options that read *new* input as the training input was read.
+
+    What the loader decided by itself (target and sequence columns, feature columns,
+    image size and channels, the task) is written down, so a file that lacks the target
+    or holds other images sizes is still read the same way. Options that only describe
+    the training files (labels table, split and group columns) are left out.
+    """
+    ds, opts = outcome.dataset, copy.deepcopy(outcome.load_options)
+    opts.task = ds.task
+    opts.labels = opts.split_column = opts.group_column = None
+    opts.target = opts.target or ds.info.get("target_column")
+    opts.sequence_column = opts.sequence_column or ds.info.get("sequence_column")
+    if isinstance(ds.records, pd.DataFrame):
+        opts.features = [str(c) for c in ds.records.columns]
+    if ds.modality == "image":  # new pictures are resized to the network's input
+        channels, height, width = outcome.data.input_shape
+        opts.image_size, opts.grayscale = (height, width), channels == 1
+    return opts
+
+
+def run_metrics(outcome: TrainingOutcome, onnx_diff: float | None = None,
+                ts_diff: float | None = None) -> dict[str, Any]:
+    """The metrics.json object (also what ``mendel train --json`` prints, plus ``out``)."""
+    result = outcome.result
+    assert result is not None  # only finished outcomes are reported
+    return jsonable({
+        "train": outcome.metrics.get("train", {}),
+        "val": outcome.metrics.get("val", {}),
+        "test": outcome.metrics.get("test", {}),
+        "baseline": {name: entry.get("test", {}) for name, entry in outcome.baseline.items()},
+        "task": outcome.data.task,
+        "network": outcome.network_source,
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "stopped_because": result.stopped_because,
+        "message": result.message,
+        "notes": [*outcome.data.notes, *outcome.notes],
+        "train_seconds": result.train_seconds,
+        "device": result.device,
+        "n_params": result.n_params,
+        "split_sizes": outcome.data.sizes(),
+        "seed": outcome.config.seed,
+        "onnx_max_abs_diff": onnx_diff,
+        "torchscript_max_abs_diff": ts_diff,
+        "versions": library_versions(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    })
+
+
+def load_bundle(run_dir: str | Path) -> LoadedBundle:
+    """Read a run folder written by ``save_bundle``; ``ExportError`` says what is wrong."""
+    from core.nn.build import build_model
+
+    run = Path(run_dir)
+    if run.is_file():
+        refuse_pickle(run)
+        raise ExportError("is a file; give the run folder written by 'mendel train --out'",
+                          str(run))
+    if not run.is_dir():
+        raise ExportError("no such run folder", str(run))
+    net = _read_json(run / NETWORK_FILE)
+    prep = _read_json(run / PREPROCESSING_FILE)
+    if prep.get("format") != PREPROCESSING_FORMAT:
+        raise ExportError(f"unsupported format {prep.get('format')!r}; expected "
+                          f"{PREPROCESSING_FORMAT!r}", str(run / PREPROCESSING_FILE))
+    try:
+        spec = NetworkSpec.from_dict(net)
+        input_shape = tuple(int(s) for s in net["input_shape"])
+        n_outputs = int(net["n_outputs"])
+        task = str(net["task"])
+        class_names = net.get("class_names")
+        modality = str(net["modality"])
+        preprocessing = preprocessing_from_dict(prep["preprocessing"])
+        load_options = _options_from_dict(LoadOptions, prep.get("load_options", {}))
+        encoding_options = _options_from_dict(EncodingOptions,
+                                               prep.get("encoding_options", {}))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ExportError(f"{NETWORK_FILE} or {PREPROCESSING_FILE} is incomplete ({exc!r:.80}); "
+                          "export the run again", str(run)) from None
+    except MendelError as exc:
+        raise ExportError(str(exc), str(run)) from None
+    model = build_model(spec, input_shape, n_outputs)
+    _load_weights(model, run / WEIGHTS_FILE)
+    model.eval()
+    metrics_path = run / METRICS_FILE
+    metrics = _read_json(metrics_path) if metrics_path.exists() else {}
+    return LoadedBundle(run_dir=run, spec=spec, input_shape=input_shape, n_outputs=n_outputs,
+                        task=task, class_names=class_names, modality=modality,
+                        preprocessing=preprocessing, load_options=load_options,
+                        encoding_options=encoding_options, model=model, metrics=metrics)
+
+
+def library_versions() -> dict[str, str]:
+    """Versions that decide whether a result can be reproduced."""
+    import onnx
+    import onnxruntime
+    import safetensors
+    import sklearn
+
+    from core import __version__
+
+    return {"mendel": __version__, "python": platform.python_version(),
+            "torch": torch.__version__, "numpy": np.__version__, "pandas": pd.__version__,
+            "scikit-learn": sklearn.__version__, "onnx": onnx.__version__,
+            "onnxruntime": onnxruntime.__version__, "safetensors": safetensors.__version__}
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON: numpy scalars as Python numbers, tuples as lists, NaN/inf as null."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _sample_rows(outcome: TrainingOutcome) -> np.ndarray:
+    data = outcome.data
+    for X in (data.X_test, data.X_val, data.X_train):
+        if len(X):
+            return np.ascontiguousarray(X[:_SAMPLE_ROWS], dtype=np.float32)
+    raise ExportError("no input rows to check the exported model on")
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    write_text_atomic(path, json.dumps(jsonable(obj), indent=2) + "\n")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ExportError(f"{path.name} is missing; is this a run folder written by "
+                          "'mendel train --out'?", str(path.parent))
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportError(f"cannot read: {exc}", str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise ExportError(f"not valid JSON ({exc.msg}, line {exc.lineno}); the file is "
+                          "damaged", str(path)) from None
+    if not isinstance(obj, dict):
+        raise ExportError("expected a JSON object; the file is damaged", str(path))
+    return obj
+
+
+def _save_weights(model: nn.Module, path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from core.export.atomic import write_atomic
+
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    write_atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata={"format": "pt"}))
+
+
+def _load_weights(model: nn.Module, path: Path) -> None:
+    from safetensors.torch import load_file
+
+    if not path.exists():
+        raise ExportError(f"{path.name} is missing; the run folder is incomplete",
+                          str(path.parent))
+    refuse_pickle(path)
+    try:
+        tensors = load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types for bad headers
+        raise ExportError(f"not a readable safetensors file ({str(exc)[:80]}); the file is "
+                          "damaged", str(path)) from None
+    try:
+        model.load_state_dict(tensors, strict=True)
+    except RuntimeError:
+        expected = set(model.state_dict())
+        missing = sorted(expected - set(tensors))
+        extra = sorted(set(tensors) - expected)
+        detail = ", ".join(missing[:3]) or ", ".join(extra[:3]) or "tensor shapes differ"
+        raise ExportError(f"the weights do not fit {NETWORK_FILE} ({detail})",
+                          str(path)) from None
+
+
+def _options_from_dict(cls: type, d: dict[str, Any]) -> Any:
+    """A LoadOptions/EncodingOptions from JSON: unknown keys dropped, lists back to tuples."""
+    known = {f.name for f in fields(cls)}
+    values = {}
+    for k, v in d.items():
+        if k in known:
+            values[k] = tuple(v) if k in ("image_shape", "image_size") and v else v
+    return cls(**values)
+
+
+def _map_classes(ds: Dataset, model_classes: list[str], source: str) -> None:
+    """Re-index ``ds.targets`` from its own class list onto the model's (by name)."""
+    position = {name: i for i, name in enumerate(model_classes)}
+    unknown = [name for name in ds.class_names or [] if name not in position]
+    if unknown:
+        raise DataError(f"class {unknown[0]!r} was not among the model's classes "
+                        f"({', '.join(model_classes)})", source)
+    lookup = np.array([position[name] for name in ds.class_names or []], dtype=np.int64)
+    ds.targets = lookup[np.asarray(ds.targets, dtype=np.int64)]
+    ds.class_names = list(model_classes)

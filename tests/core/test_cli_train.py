@@ -1,0 +1,207 @@
+"""``mendel train``, ``predict`` and ``evaluate`` driven through the real CLI entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from app.cli import main
+from app.commands.train import ProgressPrinter
+from core.export.bundle import load_bundle
+from core.train.events import EpochFinished, RunFinished, RunStarted
+
+RESULT_KEYS = {"train", "val", "test", "baseline", "epochs_run", "best_epoch",
+               "stopped_because", "train_seconds", "device", "out", "n_params"}
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _last_json(out: str) -> dict:
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _fasta(path: Path, n: int, labelled: bool, seed: int) -> Path:
+    """DNA 30-mers; the 'motif' class carries TATAAT somewhere."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for i in range(n):
+        seq = "".join(rng.choice(list("ACGT"), 30))
+        label = "motif" if i % 2 else "plain"
+        if label == "motif":
+            at = int(rng.integers(0, 24))
+            seq = seq[:at] + "TATAAT" + seq[at + 6:]
+        lines += [f">s{i}|{label}" if labelled else f">s{i}", seq]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_train_json_on_xor_has_every_key(capsys):
+    code, out, err = _run(capsys, "train", "demo:xor", "--size", "100", "--model", "mlp",
+                          "--hidden", "8", "--epochs", "2", "--device", "cpu", "--json")
+    assert code == 0, err
+    result = _last_json(out)
+    assert RESULT_KEYS <= set(result)
+    assert result["out"] is None and result["epochs_run"] == 2
+    assert {"accuracy", "f1_macro", "roc_auc", "n"} <= set(result["test"])
+    assert set(result["baseline"]) == {"logistic_regression", "decision_tree"}
+    assert "accuracy" in result["baseline"]["decision_tree"]
+    assert out.startswith("data: xor: 100 tabular samples")
+    assert "Total params" in out and "epoch 2" in out  # summary and one line per epoch
+
+
+def test_fasta_cnn1d_train_predict_evaluate_round_trip(tmp_path, capsys):
+    train = _fasta(tmp_path / "train.fa", 80, labelled=True, seed=0)
+    run = tmp_path / "run"
+    code, out, err = _run(capsys, "train", str(train), "--model", "cnn1d", "--epochs", "3",
+                          "--batch-size", "16", "--device", "cpu", "--out", str(run),
+                          "--json")
+    assert code == 0, err
+    result = _last_json(out)
+    assert result["out"] == str(run) and result["onnx_max_abs_diff"] <= 1e-4
+    assert (run / "model.safetensors").exists() and (run / "MODEL_CARD.md").exists()
+
+    new = _fasta(tmp_path / "new.fa", 10, labelled=False, seed=1)
+    csv = tmp_path / "pred.csv"
+    code, out, err = _run(capsys, "predict", str(run), str(new), "--out", str(csv))
+    assert code == 0, err
+    table = pd.read_csv(csv)
+    assert list(table.columns) == ["id", "prediction", "p_motif", "p_plain"]
+    assert table["id"].tolist() == [f"s{i}" for i in range(10)]
+    bundle = load_bundle(run)
+    expected = bundle.predictions_table(bundle.load_data(str(new)))
+    np.testing.assert_allclose(table[["p_motif", "p_plain"]].to_numpy(),
+                               expected[["p_motif", "p_plain"]].to_numpy(), atol=1e-6)
+    assert table["prediction"].tolist() == expected["prediction"].tolist()
+
+    test = _fasta(tmp_path / "test.fa", 20, labelled=True, seed=2)
+    code, out, err = _run(capsys, "evaluate", str(run), str(test), "--json")
+    assert code == 0, err
+    report = _last_json(out)
+    assert report["metrics"]["n"] == 20 and 0 <= report["metrics"]["accuracy"] <= 1
+    assert report["training_test"]["n"] == result["test"]["n"]
+
+
+def test_csv_model_predicts_a_table_without_the_target_column(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(60)], "a": x[:, 0], "b": x[:, 1],
+                          "c": x[:, 2], "label": np.where(x[:, 0] > 0, "high", "low")})
+    frame.to_csv(tmp_path / "train.csv", index=False)
+    run = tmp_path / "run"
+    code, out, err = _run(capsys, "train", str(tmp_path / "train.csv"), "--target", "label",
+                          "--model", "mlp", "--epochs", "2", "--device", "cpu",
+                          "--out", str(run))
+    assert code == 0, err
+    frame.drop(columns=["label"]).head(5).to_csv(tmp_path / "new.csv", index=False)
+    code, out, err = _run(capsys, "predict", str(run), str(tmp_path / "new.csv"))
+    assert code == 0, err
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    assert table["id"].tolist() == ["r0", "r1", "r2", "r3", "r4"]
+    assert set(table["prediction"]) <= {"high", "low"}
+    np.testing.assert_allclose(table["p_high"] + table["p_low"], 1, atol=1e-5)
+
+    code, out, err = _run(capsys, "evaluate", str(run), str(tmp_path / "new.csv"))
+    assert code == 1 and err.startswith("error: ") and "label" in err
+
+    low = frame[frame["label"] == "low"]  # one class only: mapped onto the model's order
+    low.to_csv(tmp_path / "low.csv", index=False)
+    code, out, err = _run(capsys, "evaluate", str(run), str(tmp_path / "low.csv"), "--json")
+    assert code == 0, err
+    code, pred_out, err = _run(capsys, "predict", str(run), str(tmp_path / "low.csv"))
+    predicted = pd.read_csv(pd.io.common.StringIO(pred_out))["prediction"]
+    assert _last_json(out)["metrics"]["accuracy"] == pytest.approx((predicted == "low").mean())
+
+    low.assign(label="medium").to_csv(tmp_path / "medium.csv", index=False)
+    code, out, err = _run(capsys, "evaluate", str(run), str(tmp_path / "medium.csv"))
+    assert code == 1 and "class 'medium' was not among the model's classes" in err
+
+
+def test_image_folder_model_predicts_a_flat_folder(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for cls, level in (("dark", 40), ("light", 210)):
+        (tmp_path / "train" / cls).mkdir(parents=True)
+        for i in range(8):
+            pixels = np.clip(rng.normal(level, 20, (10, 10)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "train" / cls / f"{i}.png")
+    (tmp_path / "new").mkdir()
+    Image.fromarray(np.full((20, 20), 230, np.uint8)).save(tmp_path / "new" / "big.png")
+    run = tmp_path / "run"
+    code, out, err = _run(capsys, "train", str(tmp_path / "train"), "--model", "cnn2d",
+                          "--epochs", "2", "--device", "cpu", "--out", str(run))
+    assert code == 0, err
+    code, out, err = _run(capsys, "predict", str(run), str(tmp_path / "new"))
+    assert code == 0, err
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    assert table["id"].tolist() == ["big.png"]  # resized to the training size, 10x10
+    assert list(table.columns) == ["id", "prediction", "p_dark", "p_light"]
+
+
+def test_a_spec_that_does_not_fit_is_one_line_on_stderr(tmp_path, capsys):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"layers": [
+        {"kind": "Dense", "units": 8}, {"kind": "Dense", "units": 8},
+        {"kind": "Conv1D", "filters": 4, "kernel": 3}]}))
+    code, out, err = _run(capsys, "train", "demo:iris", "--model", str(spec), "--epochs", "1")
+    assert code == 1
+    assert err.startswith("error: layer 3 Conv1D: ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_diverging_run_exits_1_with_the_reason(capsys):
+    code, out, err = _run(capsys, "train", "demo:line", "--size", "40", "--model", "linear",
+                          "--optimizer", "sgd", "--lr", "1e12", "--epochs", "3",
+                          "--device", "cpu", "--no-baseline")
+    assert code == 1
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model", "nope"], "unknown preset 'nope'"),
+        (["--model", "linear", "--dropout", "0.5"], "preset 'linear' has no option 'dropout'"),
+        (["--nesterov"], "Nesterov needs the SGD optimizer"),
+    ],
+)
+def test_bad_options_are_user_errors(capsys, argv, message):
+    code, out, err = _run(capsys, "train", "demo:iris", "--epochs", "1", *argv)
+    assert code == 1 and message in err and err.count("\n") == 1
+
+
+def test_predict_refuses_a_pickle(tmp_path, capsys):
+    (tmp_path / "model.pt").write_bytes(b"\x80\x04\x95" + b"\x00" * 16)
+    code, out, err = _run(capsys, "predict", str(tmp_path / "model.pt"), "demo:iris")
+    assert code == 1 and "Mendel never loads pickles" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_one_updating_line_on_a_terminal_and_one_line_per_epoch_otherwise():
+    events = [RunStarted("cpu", 10, 8, 2, 3, 1)] + [
+        EpochFinished(e, 1.0 / e, 1.2 / e, {}, {"accuracy": 0.5}, 0.01, e * 0.1, 0.0)
+        for e in (1, 2, 3)
+    ] + [RunFinished(3, 3, "completed", "", 0.3)]
+    for stream, epoch_lines in ((io.StringIO(), 3), (_Terminal(), 1)):
+        printer = ProgressPrinter(stream, "classification")
+        for ev in events:
+            printer(ev)
+        printer.close()
+        lines = stream.getvalue().split("\n")
+        assert sum("epoch 1 " in line for line in lines) == 1
+        assert sum("epoch" in line and "loss" in line for line in lines) == epoch_lines
+        assert "val_accuracy 0.5" in stream.getvalue()
+        assert lines[-2].startswith("finished: completed after 3 epochs")
+    assert stream.getvalue().count("\r") == 3
