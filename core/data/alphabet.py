@@ -3,8 +3,8 @@
 Sequences reach Mendel from FASTA files and from table columns, typed by people and tools
 that disagree on case, RNA ``U`` versus ``T`` and ambiguity codes. This module is the one
 place that decides what is a sequence, which alphabet it uses, and which letter is wrong
-(so the error can name it). Checks run on the joined bytes with numpy lookup tables, so a
-genome's worth of reads is validated without a Python loop over characters.
+(so the error can name it). Checks run on the joined bytes with ``bytes.translate`` tables
+and numpy, so a genome's worth of reads is validated without a Python loop over characters.
 """
 
 from __future__ import annotations
@@ -45,6 +45,35 @@ def _table(letters: Iterable[str]) -> np.ndarray:
 
 _VALID = {"nucleotide": _table(_NUCLEOTIDE_LETTERS), "protein": _table(_PROTEIN_LETTERS)}
 _PLAIN_NUCLEOTIDE = _table("ACGTUN")
+# 1 for every byte a family rejects: translate + find locates the first one in one C pass.
+_BAD_MARKS = {family: (~valid).astype(np.uint8).tobytes() for family, valid in _VALID.items()}
+# What may sit in packed sequences besides letters: the NUL separator, a protein's final stop.
+_PACKED_EXTRA = {"nucleotide": _table("\0"), "protein": _table("\0*")}
+_COMMON = b"ACGT"
+_COUNT_CHUNK = 1 << 20  # bytes compared or bincounted at once (bounds temporary memory)
+# ASCII whitespace as str.split() sees it, and lower -> upper case, for bytes.translate.
+_WHITESPACE = bytes(b for b in range(128) if chr(b).isspace())
+_UPPER = bytes.maketrans(bytes(range(97, 123)), bytes(range(65, 91)))
+
+
+def _byte_counts(data: bytes) -> np.ndarray:
+    """How often each byte value occurs in ``data``.
+
+    ``np.bincount`` widens every byte to 8 bytes, so A, C, G and T (most of any nucleotide
+    data) are counted by SIMD comparisons, and bincount only sees the bytes that remain.
+    """
+    counts = np.zeros(256, dtype=np.int64)
+    rest = np.frombuffer(data.translate(None, _COMMON), dtype=np.uint8)
+    for start in range(0, rest.size, _COUNT_CHUNK):
+        counts += np.bincount(rest[start : start + _COUNT_CHUNK], minlength=256)
+    view = np.frombuffer(data, dtype=np.uint8)
+    if rest.size == view.size:  # no A, C, G or T at all
+        return counts
+    for start in range(0, view.size, _COUNT_CHUNK):
+        chunk = view[start : start + _COUNT_CHUNK]
+        for letter in _COMMON:
+            counts[letter] += np.count_nonzero(chunk == letter)
+    return counts
 
 
 def _letter_counts(seqs: Iterable[str]) -> np.ndarray:
@@ -52,8 +81,7 @@ def _letter_counts(seqs: Iterable[str]) -> np.ndarray:
     (non-ASCII ignored)."""
     counts = np.zeros(256, dtype=np.int64)
     for chunk in _chunks(seqs, 1 << 24):
-        data = np.frombuffer(chunk.encode("ascii", "ignore"), dtype=np.uint8)
-        counts += np.bincount(data, minlength=256)
+        counts += _byte_counts(chunk.encode("ascii", "ignore"))
     counts[ord("A") : ord("Z") + 1] += counts[ord("a") : ord("z") + 1]
     counts[ord("a") : ord("z") + 1] = 0
     return counts
@@ -125,7 +153,6 @@ def first_bad_letter(seqs: Sequence[str], alphabet: str) -> tuple[int, int, str]
     ``seqs`` must already be upper-case. ``alphabet`` is "DNA", "RNA" or "protein".
     Returns None when every letter is valid.
     """
-    valid = _VALID["protein" if alphabet == "protein" else "nucleotide"]
     non_ascii = next((i for i, s in enumerate(seqs) if not s.isascii()), None)
     if non_ascii is not None:
         earlier = first_bad_letter(seqs[:non_ascii], alphabet)
@@ -135,11 +162,10 @@ def first_bad_letter(seqs: Sequence[str], alphabet: str) -> tuple[int, int, str]
         pos = next(p for p, ch in enumerate(s) if not ch.isascii())
         return (non_ascii, pos, s[pos])
     offsets = np.cumsum([0] + [len(s) for s in seqs])
-    data = np.frombuffer("".join(seqs).encode("ascii"), dtype=np.uint8)
-    bad = np.flatnonzero(~np.take(valid, data))
-    if bad.size == 0:
+    data = "".join(seqs).encode("ascii")
+    at = data.translate(_BAD_MARKS["protein" if alphabet == "protein" else "nucleotide"]).find(1)
+    if at < 0:
         return None
-    at = int(bad[0])
     idx = int(np.searchsorted(offsets, at, side="right") - 1)
     return (idx, at - int(offsets[idx]), chr(data[at]))
 
@@ -151,6 +177,41 @@ def bad_letter_message(ch: str) -> str:
     if ch == "*":
         return "'*' (stop codon) inside a protein sequence; only a final '*' is accepted"
     return f"{ch!r} is not a nucleotide or amino-acid letter"
+
+
+def squeeze(text: bytes) -> bytes:
+    """ASCII sequence text upper-cased with whitespace removed (one C pass; NUL bytes kept)."""
+    return text.translate(_UPPER, _WHITESPACE)
+
+
+def clean_packed(blobs: Sequence[bytes], count: int) -> tuple[list[str], str] | None:
+    """``clean_sequences`` for sequences packed as bytes: the fast path for big inputs.
+
+    Each blob holds whole sequences separated by NUL bytes, already passed through
+    ``squeeze``; ``count`` is how many sequences the blobs hold together. Returns what
+    ``clean_sequences`` would, or None when a sequence is empty or holds a character its
+    alphabet does not allow (a NUL inside a sequence shows as a wrong count): the caller
+    then runs ``clean_sequences`` on the original text, which names the place.
+    """
+    counts = np.zeros(256, dtype=np.int64)
+    for blob in blobs:
+        counts += _byte_counts(blob)
+    alphabet = _alphabet_from_counts(counts)
+    family = "protein" if alphabet == "protein" else "nucleotide"
+    if counts[~(_VALID[family] | _PACKED_EXTRA[family])].any():
+        return None
+    seqs: list[str] = []
+    for blob in blobs:
+        if family == "protein" and counts[ord("*")]:
+            blob = blob.replace(b"*\0", b"\0").removesuffix(b"*")  # each final stop
+            if b"*" in blob:
+                return None
+        elif family == "nucleotide" and counts[ord("U")]:
+            blob = blob.replace(b"U", b"T")
+        seqs += blob.decode("ascii").split("\0")
+    if len(seqs) != count or not all(seqs):
+        return None
+    return seqs, alphabet
 
 
 def clean_sequences(
@@ -165,9 +226,15 @@ def clean_sequences(
     ``where[i]`` for sequence i (e.g. "table.csv row 7"), or ``where(i, position)`` when
     a reader can name the exact line (FASTA).
     """
+    joined = "\0".join(seqs)
+    if seqs and joined.isascii():  # the common case, done on bytes in a few C passes
+        fast = clean_packed([squeeze(joined.encode("ascii"))], len(seqs))
+        if fast is not None:
+            return fast
+    del joined
+    # Something is wrong or unusual (non-ASCII): clean string by string to say where.
     locate = where if callable(where) else (lambda i, _pos: where[i])
-    # Most sequences are already clean upper-case letters: keep those strings as they are.
-    out = [s if s.isalpha() and s.isupper() else "".join(s.split()).upper() for s in seqs]
+    out = ["".join(s.split()).upper() for s in seqs]
     alphabet = detect_alphabet(out)
     if alphabet == "protein":
         out = [s[:-1] if s.endswith("*") else s for s in out]

@@ -35,7 +35,7 @@ from core.data.dataset import Dataset
 from core.data.preprocessing import EncodingOptions
 from core.errors import DataError
 
-_CHUNK_CHARS = 1 << 22  # characters encoded per chunk: bounds temporary memory (~100 MB)
+_CHUNK_CHARS = 1 << 20  # characters encoded per chunk: small temporaries, reused from the heap
 _CHUNK_BINS = 1 << 22  # rows x k-mer columns counted at once by bincount
 _MAX_K = {"nucleotide": 8, "protein": 3}
 _COMPLEMENT = str.maketrans(
@@ -164,22 +164,23 @@ def _window_keys(seqs: Sequence[str], k: int, alphabet: str, width: int) -> np.n
     sequences; k-mers holding a separator or an ambiguity letter are dropped.
     """
     base = len(_letters(alphabet))
-    c = np.take(_codes(alphabet), _bytes("\0".join(seqs) + "\0"))
+    text = ("\0".join(seqs) + "\0").encode("ascii", "replace")
+    codes = _codes(alphabet)
+    known = codes != 255
+    c = np.frombuffer(text.translate(np.where(known, codes, 0).tobytes()), dtype=np.uint8)
     n = c.size - k + 1
     if n <= 0:
         return np.zeros(0, np.int64)
-    valid = c != 255
+    valid = np.frombuffer(text.translate(known.tobytes()), dtype=bool)
     ok = valid[:n].copy()
     for j in range(1, k):
         ok &= valid[j : j + n]
-    c[~valid] = 0  # keeps codes in range; those windows are dropped by ``ok``
     dtype = np.int32 if len(seqs) * width < 2**31 else np.int64
     code = c[:n].astype(dtype)
     for j in range(1, k):
         code *= base
         code += c[j : j + n]
-    rows = np.arange(len(seqs), dtype=dtype) * width
-    code += np.repeat(rows, [len(s) + 1 for s in seqs])[:n]
+    code += np.repeat(np.arange(len(seqs), dtype=dtype) * width, [len(s) + 1 for s in seqs])[:n]
     return code[ok]
 
 
@@ -204,70 +205,75 @@ def kmer_profile(
     sparse = k >= 6 if sparse is None else sparse
     width = len(_letters(alphabet)) ** k
     rc = _rc_permutation(k) if both_strands else None
-    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
-    chunks = _row_chunks(lengths, _CHUNK_CHARS)
-    if sparse:
-        windows = np.maximum(lengths - k + 1, 0) * (2 if both_strands else 1)
-        capacity = int(np.minimum(windows, width).sum())  # nnz can't exceed this
-        data = np.empty(capacity, dtype=np.float32)
-        indices = np.empty(capacity, dtype=np.int32)
-        # int32 row pointers while they fit, so scipy keeps int32 indices (half the bytes)
-        indptr = np.zeros(len(seqs) + 1, dtype=np.int32 if capacity < 2**31 else np.int64)
-        nnz = 0
-        for a, b in chunks:
-            rows, cols, counts = _sparse_counts(seqs[a:b], k, alphabet, width, rc)
-            data[nnz : nnz + counts.size] = counts
-            indices[nnz : nnz + cols.size] = cols
-            # rows are sorted: each row's end is where the next row's entries begin
-            indptr[a + 1 : b + 1] = nnz + np.searchsorted(rows, np.arange(1, b - a + 1))
-            nnz += counts.size
-        X = sp.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(len(seqs), width))
-        if normalize:
-            totals = np.asarray(X.sum(axis=1), dtype=np.float32).ravel()
-            X.data /= np.repeat(totals, np.diff(X.indptr))  # rows with data have totals > 0
-        return X
+    if not sparse:
+        return _dense_profile(seqs, k, alphabet, width, rc, normalize)
+    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    windows = np.maximum(lengths - k + 1, 0) * (2 if both_strands else 1)
+    capacity = int(np.minimum(windows, width).sum())  # nnz can't exceed this
+    data = np.empty(capacity, dtype=np.float32)
+    indices = np.empty(capacity, dtype=np.int32)
+    # int32 row pointers while they fit, so scipy keeps int32 indices (half the bytes)
+    indptr = np.zeros(len(seqs) + 1, dtype=np.int32 if capacity < 2**31 else np.int64)
+    nnz = 0
+    for a, b in _row_chunks(lengths, _CHUNK_CHARS):
+        keys, bounds = _sparse_counts(seqs[a:b], k, alphabet, width, rc)
+        m = keys.size
+        np.subtract(bounds[1:], bounds[:-1], out=data[nnz : nnz + m], casting="unsafe")
+        if width & (width - 1) == 0:  # 4**k: the k-mer is the key's low bits
+            np.bitwise_and(keys, width - 1, out=indices[nnz : nnz + m], casting="unsafe")
+        else:
+            np.remainder(keys, width, out=indices[nnz : nnz + m], casting="unsafe")
+        # keys are sorted: each row's end is where the next row's keys begin
+        ends = np.arange(1, b - a + 1, dtype=keys.dtype) * width
+        indptr[a + 1 : b + 1] = nnz + np.searchsorted(keys, ends)
+        nnz += m
+    X = sp.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=(len(seqs), width))
+    if normalize:
+        totals = np.asarray(X.sum(axis=1), dtype=np.float32).ravel()
+        X.data /= np.repeat(totals, np.diff(X.indptr))  # rows with data have totals > 0
+    return X
+
+
+def _dense_profile(
+    seqs: Sequence[str],
+    k: int,
+    alphabet: str,
+    width: int,
+    rc: np.ndarray | None,
+    normalize: bool,
+) -> np.ndarray:
     out = np.zeros((len(seqs), width), dtype=np.float32)
     row_cap = max(1, _CHUNK_BINS // width)  # bincount bins (rows x width) per step
-    for a, b in ((i, min(i + row_cap, len(seqs))) for i in range(0, len(seqs), row_cap)):
-        out[a:b] = _dense_counts(seqs[a:b], k, alphabet, width, rc)
+    for a in range(0, len(seqs), row_cap):
+        b = min(a + row_cap, len(seqs))
+        keys = _window_keys(seqs[a:b], k, alphabet, width)
+        counts = np.bincount(keys, minlength=(b - a) * width).reshape(b - a, width)
+        out[a:b] = counts if rc is None else counts + counts[:, rc]
     if normalize:
         totals = out.sum(axis=1, keepdims=True)
         np.divide(out, totals, out=out, where=totals > 0)
     return out
 
 
-def _dense_counts(
-    seqs: Sequence[str], k: int, alphabet: str, width: int, rc: np.ndarray | None
-) -> np.ndarray:
-    keys = _window_keys(seqs, k, alphabet, width)
-    counts = np.bincount(keys, minlength=len(seqs) * width).reshape(len(seqs), width)
-    if rc is not None:
-        counts = counts + counts[:, rc]
-    return counts
-
-
 def _sparse_counts(
     seqs: Sequence[str], k: int, alphabet: str, width: int, rc: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, column, count) of the nonzero k-mer counts of a chunk, row-major.
+) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct ``row * width + code`` keys of a chunk, sorted; where each run of equal
+    keys starts, then the number of keys).
 
-    Sorting the (row, k-mer) keys and counting runs touches only the k-mers present,
-    where a dense block would scan every row x 4**k cell for nonzeros.
+    Sorting the keys touches only the k-mers present, where a dense block would scan
+    every row x 4**k cell for nonzeros. ``bounds`` ends with the number of keys, so
+    ``np.diff(bounds)`` is the count of each distinct key.
     """
     keys = _window_keys(seqs, k, alphabet, width)
     if rc is not None:
-        rows, codes = np.divmod(keys, width)
-        keys = np.concatenate((keys, rows * width + rc[codes].astype(keys.dtype)))
+        codes = keys % width
+        keys = np.concatenate((keys, keys - codes + rc[codes].astype(keys.dtype)))
     keys.sort()
-    if keys.size == 0:
-        return keys, keys, keys
-    first = np.empty(keys.size, dtype=bool)  # first of a run of equal keys
-    first[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    counts = np.diff(starts, append=keys.size)
-    rows, cols = np.divmod(keys[starts], width)
-    return rows, cols, counts
+    edge = np.ones(keys.size + 1, dtype=bool)  # where a run of equal keys starts or ends
+    np.not_equal(keys[1:], keys[:-1], out=edge[1:-1])
+    bounds = np.flatnonzero(edge)
+    return keys[bounds[:-1]], bounds
 
 
 class SequencePreprocessing:
@@ -340,7 +346,7 @@ class SequencePreprocessing:
             )
         if self.length is None:
             raise RuntimeError("SequencePreprocessing.transform called before fit")
-        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
         padded = int((lengths < self.length).sum())
         truncated = int((lengths > self.length).sum())
         self._report = (

@@ -8,10 +8,16 @@ the device and are summed once per epoch.
 Losses: ``auto`` is cross-entropy for classes and MSE for numbers. ``bce`` (two classes
 only) is ``BCEWithLogits`` on ``logit[:, 1] - logit[:, 0]``: softmax over two logits is
 the sigmoid of their difference, so the network keeps one output unit per class and
-predicts exactly as with cross-entropy. Reported losses (train and validation) are the
+predicts exactly as with cross-entropy ("balanced" class weights then weight each sample's
+term by its class's weight). Reported losses (train and validation) are the
 data loss without the L1/L2 penalty, so the two curves are comparable; the training loss
 of an epoch is the per-sample mean over its batches. Train metrics are computed from the
 outputs seen while training the epoch (as Keras does), costing no extra forward pass.
+
+The best epoch, early stopping and the plateau schedule follow the validation loss, or the
+training loss when there is no validation set. Batch events are throttled to
+``batch_event_hz`` but the last batch of each epoch is always reported, and so is every
+batch while the run is paused (single steps).
 """
 
 from __future__ import annotations

@@ -1,14 +1,18 @@
 """Sequence data engine benchmark: reading, 6-mer counting and one-hot encoding.
 
 Baseline: scikit-learn's ``CountVectorizer(analyzer="char", ngram_range=(6, 6))`` on the
-same strings, the bag-of-k-mers recipe the gene-family course workflow uses. Both read the
-file the same way (``load_sequences``); vectorizing is timed apart from reading.
+same strings, the bag-of-k-mers recipe the gene-family course workflow uses. The issue's
+figure, ``speedup_total``, gives CountVectorizer the strings already in memory and times
+Mendel from the file: read (``load_sequences``) plus k-mer profile. ``speedup_counting``
+compares the counting alone.
 
 Mendel's peak memory is measured in a fresh subprocess (peak resident set size minus the
-size after imports), so nothing left over from the baseline run counts against it.
+size after imports), so nothing left over from the baseline run counts against it. The
+machine's CPU count and load average are reported with the figures: timings on a shared
+machine are only comparable at similar load.
 
-    python tests/benchmarks/bench_data.py            # 100,000 x 1 kb (a few minutes)
-    python tests/benchmarks/bench_data.py --quick    # 2,000 sequences, smoke run
+    python -m tests.benchmarks.bench_data            # 100,000 x 1 kb (a few minutes)
+    python -m tests.benchmarks.bench_data --quick    # 2,000 sequences, smoke run
 """
 
 from __future__ import annotations
@@ -99,26 +103,26 @@ def _in_subprocess(task: str, fasta: Path) -> dict[str, Any]:
 
 
 def _sklearn_baseline(fasta: Path) -> dict[str, Any]:
-    """CountVectorizer on the same strings, and a check that it counts what Mendel counts."""
+    """CountVectorizer on the strings already in memory, and a check that it counts what
+    Mendel counts."""
     from sklearn.feature_extraction.text import CountVectorizer
 
-    t0 = time.perf_counter()
     seqs: list[str] = load_sequences(fasta, LoadOptions()).records  # type: ignore[assignment]
-    t1 = time.perf_counter()
+    t0 = time.perf_counter()
     vectorizer = CountVectorizer(analyzer="char", ngram_range=(K, K), lowercase=False)
     theirs = vectorizer.fit_transform(seqs)
-    t2 = time.perf_counter()
+    t1 = time.perf_counter()
     ours = kmer_profile(seqs, K, "DNA", normalize=False)
-    names = [name for name in kmer_names(K) if name in vectorizer.vocabulary_]
-    ours_cols = [kmer_names(K).index(name) for name in names]
+    column = {name: i for i, name in enumerate(kmer_names(K))}
+    names = [name for name in column if name in vectorizer.vocabulary_]
+    ours_cols = [column[name] for name in names]
     theirs_cols = [vectorizer.vocabulary_[name] for name in names]
     same = (
         ours.nnz == theirs.nnz
         and (ours[:, ours_cols] != theirs[:, theirs_cols].astype(np.float32)).nnz == 0
     )
     return {
-        "read_s": t1 - t0,
-        "vectorize_s": t2 - t1,
+        "vectorize_s": t1 - t0,
         "nnz": int(theirs.nnz),
         "result_bytes": int(theirs.data.nbytes + theirs.indices.nbytes + theirs.indptr.nbytes),
         "same_counts": bool(same),
@@ -128,6 +132,7 @@ def _sklearn_baseline(fasta: Path) -> dict[str, Any]:
 def run(quick: bool = False) -> dict[str, Any]:
     """Figures as a JSON-able dict; ``quick`` uses 2,000 sequences instead of 100,000."""
     n = 2_000 if quick else 100_000
+    load_before = list(os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         fasta = Path(tmp) / "random.fa"
         write_random_fasta(fasta, n)
@@ -138,20 +143,24 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     budget = kmer["result_bytes"] + fasta_bytes
     text_bytes = n * SEQ_LENGTH
+    total_s = kmer["read_s"] + kmer["encode_s"]
+    speedup_total = sklearn["vectorize_s"] / total_s
     return {
         "n_sequences": n,
         "sequence_length": SEQ_LENGTH,
         "fasta_bytes": fasta_bytes,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": load_before,
+            "load_average_after": list(os.getloadavg()),
+        },
         "kmer6_counts": {
             "mendel_read_s": round(kmer["read_s"], 3),
             "mendel_kmer_s": round(kmer["encode_s"], 3),
-            "sklearn_read_s": round(sklearn["read_s"], 3),
-            "sklearn_countvectorizer_s": round(sklearn["vectorize_s"], 3),
-            "speedup_vectorize": round(sklearn["vectorize_s"] / kmer["encode_s"], 2),
-            "speedup_read_plus_vectorize": round(
-                (sklearn["read_s"] + sklearn["vectorize_s"]) / (kmer["read_s"] + kmer["encode_s"]),
-                2,
-            ),
+            "mendel_total_s": round(total_s, 3),
+            "sklearn_vectorize_s": round(sklearn["vectorize_s"], 3),
+            "speedup_total": round(speedup_total, 2),
+            "speedup_counting": round(sklearn["vectorize_s"] / kmer["encode_s"], 2),
             "nnz": kmer["nnz"],
             "sklearn_nnz": sklearn["nnz"],
             "same_counts_as_sklearn": sklearn["same_counts"],
@@ -160,10 +169,11 @@ def run(quick: bool = False) -> dict[str, Any]:
             "mendel_peak_bytes": kmer["peak_bytes"],
             "budget_bytes_result_plus_fasta": budget,
             "peak_over_budget": round(kmer["peak_bytes"] / budget, 3),
-            "target_speedup_at_least_5": sklearn["vectorize_s"] / kmer["encode_s"] >= 5,
+            "target_speedup_total_at_least_5": speedup_total >= 5,
             "target_peak_at_most_2x": kmer["peak_bytes"] <= 2 * budget,
         },
         "onehot": {
+            "mendel_read_s": round(onehot["read_s"], 3),
             "seconds": round(onehot["encode_s"], 3),
             "sequences_per_s": round(n / onehot["encode_s"]),
             "input_mb_per_s": round(text_bytes / onehot["encode_s"] / 1e6, 1),

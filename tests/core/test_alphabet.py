@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.data.alphabet import (
+    clean_packed,
     clean_sequences,
     detect_alphabet,
     first_bad_letter,
     looks_like_sequences,
+    squeeze,
 )
 from core.errors import DataError
 
@@ -118,3 +122,55 @@ def test_clean_sequences_keeps_letters(raw: list[str]) -> None:
         assert seqs == expected
     else:
         assert seqs == [s.replace("U", "T") for s in expected]
+
+
+def naive_clean(raw: list[str]) -> tuple[list[str], str] | None:
+    """What cleaning must give, string by string; None where it must raise."""
+    out = ["".join(s.split()).upper() for s in raw]
+    alphabet = detect_alphabet(out)
+    if alphabet == "protein":
+        out = [s[:-1] if s.endswith("*") else s for s in out]
+    if not all(out) or first_bad_letter(out, alphabet) is not None:
+        return None
+    return (out if alphabet == "protein" else [s.replace("U", "T") for s in out]), alphabet
+
+
+MESSY = IUPAC + IUPAC.lower() + "EFILPQXZ*" + " \t\r\n\x0b\x1f" + "-!.\0é"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.lists(st.text(alphabet=IUPAC + "acgun \n", min_size=1), min_size=1, max_size=8),
+        st.lists(st.text(alphabet="MKVLWEQ*", min_size=1), min_size=1, max_size=8),
+        st.lists(st.text(alphabet=MESSY, max_size=12), min_size=1, max_size=8),
+    ),
+    st.sets(st.integers(1, 7)),
+)
+def test_packed_fast_path_agrees_with_string_cleaning(raw: list[str], cuts: set[int]) -> None:
+    """The bytes fast path (whole sequences split over several blobs) accepts exactly
+    what string-by-string cleaning accepts, with the same result; otherwise it declines
+    and clean_sequences raises."""
+    expected = naive_clean(raw)
+    if expected is None:
+        with pytest.raises(DataError):
+            clean_sequences(raw, [f"row {i}" for i in range(len(raw))])
+    else:
+        assert clean_sequences(raw, [f"row {i}" for i in range(len(raw))]) == expected
+    if not all(s.isascii() for s in raw):
+        return
+    bounds = [0, *sorted(c for c in cuts if c < len(raw)), len(raw)]
+    blobs = [squeeze("\0".join(raw[a:b]).encode()) for a, b in itertools.pairwise(bounds)]
+    assert clean_packed(blobs, len(raw)) == expected
+
+
+def test_squeeze_drops_what_str_split_drops() -> None:
+    text = "".join(map(chr, range(128)))
+    assert squeeze(text.encode()).decode() == "".join(text.split()).upper()
+
+
+def test_nul_inside_a_sequence_is_a_bad_letter() -> None:
+    """NUL separates packed sequences: one inside a sequence must not split it."""
+    assert clean_packed([squeeze(b"AC\0GT\0ACGT")], 2) is None
+    with pytest.raises(DataError, match=r"^row 1: '\\x00' is not"):
+        clean_sequences(["ACGT", "AC\0GT"], ["row 0", "row 1"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ from Bio.SeqRecord import SeqRecord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.data import fasta
+from core.data.alphabet import clean_sequences
 from core.data.dataset import sha256_of_path
 from core.data.fasta import load_sequences
 from core.data.load import LoadOptions, load_dataset
@@ -311,3 +314,145 @@ def test_progress_and_stop(tmp_path: Path) -> None:
     assert seen == sorted(seen)
     with pytest.raises(Cancelled):
         load_sequences(fa, LoadOptions(), should_stop=lambda: True)
+
+
+# --- the FASTA fast path (bytes) against Biopython + string cleaning --------------------------
+
+
+def _biopython_path(files: list[Path]) -> tuple[list[str], list[str], str, list[int]]:
+    recs = fasta._read_all(files, None, None)
+    seqs, alphabet = clean_sequences(recs.seqs, [""] * len(recs.seqs))
+    return recs.titles, seqs, alphabet, recs.file_of
+
+
+def _fast_path(files: list[Path], block: int) -> tuple[list[str], list[str], str, list[int]]:
+    with patch.object(fasta, "_BLOCK", block):
+        result = fasta._read_fasta_fast(files, None, None)
+    assert result is not None
+    recs, seqs, alphabet = result
+    return recs.titles, seqs, alphabet, recs.file_of
+
+
+records = st.lists(
+    st.tuples(
+        st.text(alphabet="abc|= é\t", max_size=8),  # header after the id
+        st.text(alphabet="ACGTacgtNnRYKMSW", min_size=1, max_size=30),
+        st.integers(1, 12),  # line width
+        st.booleans(),  # blank line after the record
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    records,
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["", "\n", "\n  \n"]),  # text before the first record
+    st.booleans(),  # final line end
+    st.booleans(),  # gzip
+    st.booleans(),  # protein: amino acids, some with a final stop
+    st.integers(1, 64),  # read block size: records straddle blocks
+)
+def test_fast_path_equals_biopython_path(
+    tmp_path: Path,
+    recs: list[tuple[str, str, int, bool]],
+    newline: str,
+    preamble: str,
+    final_newline: bool,
+    gz: bool,
+    protein: bool,
+    block: int,
+) -> None:
+    lines = [line for line in preamble.split("\n")[:-1]]
+    for r, (desc, seq, width, blank) in enumerate(recs):
+        if protein:
+            seq = seq.upper().translate(str.maketrans("ACGTNRYKMSW", "MKVLWEQPFIH"))
+            seq += "*" if r % 2 else ""
+        lines.append(f">r{r}{desc}")
+        lines += [seq[i : i + width] for i in range(0, len(seq), width)]
+        lines += [""] if blank else []
+    text = newline.join(lines) + (newline if final_newline else "")
+    path = tmp_path / ("r.fa.gz" if gz else "r.fa")
+    path.write_bytes(gzip.compress(text.encode()) if gz else text.encode())
+    assert _fast_path([path], block) == _biopython_path([path])
+
+
+def test_fast_path_over_a_folder_of_files(tmp_path: Path) -> None:
+    folder = tmp_path / "classes"
+    folder.mkdir()
+    write(folder / "a.fa", ">a1\nACGT\nAC\n>a2\nGGu\n")
+    write(folder / "b.fasta.gz", "\n>b1 x\nttga\n")
+    files = sorted(folder.iterdir())
+    assert _fast_path(files, 5) == _biopython_path(files)
+    assert _fast_path(files, 5)[3] == [0, 0, 1]
+
+
+@pytest.mark.parametrize(
+    ("content", "records"),
+    [
+        (b">s1|a\rACGT\rAC\r>s2|b\rGG\r", ["ACGTAC", "GG"]),  # classic Mac line ends
+        (b">s1|a\rAAAA\nCC\n>s2|b\nGG\n", ["AAAACC", "GG"]),  # a lone CR ends the header
+        (">s1|a\nAC\u00a0GT\n>s2|b\nGG\n".encode(), ["ACGT", "GG"]),  # no-break space
+    ],
+)
+def test_unusual_files_fall_back_to_biopython(
+    tmp_path: Path, content: bytes, records: list[str]
+) -> None:
+    fa = tmp_path / "x.fa"
+    fa.write_bytes(content)
+    assert fasta._read_fasta_fast([fa], None, None) is None
+    assert load(fa).records == records
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.text(alphabet="ACGTacgtN", min_size=1, max_size=30), min_size=2, max_size=6),
+    st.integers(1, 9),
+    st.integers(1, 64),
+    st.sampled_from(["\n", "\r\n"]),
+    st.data(),
+)
+def test_bad_letter_line_with_crlf_and_small_blocks(
+    tmp_path: Path, seqs: list[str], width: int, block: int, newline: str, data: st.DataObject
+) -> None:
+    """When the fast path declines, the error still names the right line."""
+    lines: list[str] = []
+    for r, seq in enumerate(seqs):
+        lines.append(f">r{r}|{'ab'[r % 2]}")
+        lines += [seq[i : i + width] for i in range(0, len(seq), width)]
+    number = data.draw(st.sampled_from([n for n, ln in enumerate(lines, 1) if ln[0] != ">"]))
+    offset = data.draw(st.integers(0, len(lines[number - 1]) - 1))
+    line = lines[number - 1]
+    lines[number - 1] = line[:offset] + "-" + line[offset + 1 :]
+    fa = tmp_path / "r.fa"
+    fa.write_bytes(newline.join(lines).encode())
+    with patch.object(fasta, "_BLOCK", block), pytest.raises(
+        DataError, match=rf"^r.fa line {number}: '-' \(alignment gap\)"
+    ):
+        load(fa)
+
+
+def test_damaged_gzip_is_reported(tmp_path: Path) -> None:
+    packed = bytearray(gzip.compress(b">s1|a\nACGT\n" * 2000))
+    packed[20:40] = bytes(20)  # wreck the deflate stream
+    fa = tmp_path / "x.fa.gz"
+    fa.write_bytes(bytes(packed))
+    with pytest.raises(DataError, match=r"^x.fa.gz: damaged gzip file"):
+        load(fa)
+
+
+def test_header_sign_inside_a_line_is_no_record_start(tmp_path: Path) -> None:
+    """A '>' inside a sequence line is a bad letter wherever a read block starts."""
+    text = ">s1|a\nACGTACGT\nACG>s2|b\nGGCC\n"
+    fa = write(tmp_path / "x.fa", text)
+    for block in range(1, len(text) + 1):
+        with patch.object(fasta, "_BLOCK", block), pytest.raises(
+            DataError, match=r"^x.fa line 3: '>' is not a nucleotide"
+        ):
+            load(fa)
