@@ -1,0 +1,543 @@
+"""The main window: workflow navigation on the left, one page per step, menus, status bar.
+
+It must appear within about a second, so importing this module loads Qt, pyqtgraph and
+the light parts of core only. PyTorch and scikit-learn (several seconds, and the first
+optimizer pulls in ``torch._dynamo``) are imported by ``warm_up_engine`` on the main
+thread right after the window shows; doing it in a worker would hold the GIL and freeze
+the window anyway, and a run started later then begins at once.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import json
+import os
+import platform
+import sys
+from dataclasses import asdict, fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QIcon,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.pages import page_class, page_names
+from app.state import AppState, SplitOptions
+from app.widgets.message_bar import MessageBar
+from app.widgets.plot_export import FORMATS, PlotPanel, export_plot
+from app.workers import FunctionWorker, stop_all_workers
+from core import __version__
+from core.data.demos import list_demos
+from core.data.preprocessing import EncodingOptions
+from core.errors import MendelError
+from core.train.config import TrainConfig
+
+ORGANIZATION = "Mendel"
+APPLICATION = "Mendel"
+DEMO_SOURCE = "demo:spiral"  # `mendel --demo`: Playground's spiral, trains in seconds
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+def app_settings() -> QSettings:
+    """The user's settings (tests point QSettings.setPath at a temporary folder)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
+                     APPLICATION)
+
+
+def bundle_export_available() -> bool:
+    """Export model needs ``core.export.bundle``; without it the action is not shown."""
+    return importlib.util.find_spec("core.export.bundle") is not None
+
+
+class MainWindow(QMainWindow):
+    """Holds the one ``AppState`` and every page that exists (see ``app.pages``)."""
+
+    def __init__(self, settings: QSettings | None = None, lazy_pages: bool = False) -> None:
+        """``lazy_pages``: build only the Data page now and the others in ``build_pages``
+        (``run_gui`` calls it right after the window shows, so it shows sooner)."""
+        super().__init__()
+        self.settings = settings or app_settings()
+        self.state = AppState(self)
+        self.engine_ready = False
+        self._export_worker: FunctionWorker | None = None
+        self.setWindowTitle("Mendel")
+        self.setAcceptDrops(True)
+        icon = RESOURCES / "icons" / "mendel.svg"
+        if icon.exists():
+            self.setWindowIcon(QIcon(str(icon)))
+
+        self.pages: dict[str, QWidget] = {}
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setFixedWidth(150)
+        self.stack = QStackedWidget()
+        self._page_names = page_names()
+        for name in self._page_names:
+            self.stack.addWidget(QWidget())  # replaced by the page when it is built
+            item = QListWidgetItem(name.capitalize())
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._on_nav_changed)
+        self.message_bar = MessageBar()
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.message_bar)
+        right.addWidget(self.stack, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addLayout(right, 1)
+        self.setCentralWidget(central)
+
+        self._build_status_bar()
+        self._build_menus()
+        self.state.datasetChanged.connect(self._on_dataset_changed)
+        self.state.runStateChanged.connect(self._on_run_state)
+        self.state.deviceChanged.connect(self._on_device)
+        self.state.runFinished.connect(self._update_actions)
+        self.state.recentChanged.connect(self._rebuild_recent_menu)
+        self._restore_settings()
+        if lazy_pages:
+            self._build_page(self._page_names[0])
+        else:
+            self.build_pages()
+        self.nav.setCurrentRow(0)
+        self._update_actions()
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.dataset_label = QLabel("No data")
+        self.run_label = QLabel("idle")
+        self.device_label = QLabel("engine loading\u2026")
+        self.device_label.setToolTip("Where training runs (set the device on the Train page)")
+        for w in (self.dataset_label, self.run_label, self.device_label):
+            w.setContentsMargins(8, 0, 8, 0)
+            bar.addPermanentWidget(w)
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file = menu.addMenu("&File")
+        self.open_action = self._action(file, "&Open data\u2026", "Ctrl+O", self.open_data)
+        self._action(file, "Open &folder\u2026", "Ctrl+Shift+O", self.open_folder)
+        self.recent_menu = file.addMenu("Open &recent")
+        self.demo_menu = file.addMenu("&Demo datasets")
+        for demo in list_demos():
+            action = QAction(demo.title, self)
+            action.setStatusTip(demo.description)
+            action.setToolTip(demo.description)
+            action.setData(f"demo:{demo.name}")
+            action.triggered.connect(self._on_demo_action)
+            self.demo_menu.addAction(action)
+        file.addSeparator()
+        self.export_plot_action = self._action(file, "Export &plot\u2026", "Ctrl+E",
+                                               self.export_plot)
+        self.export_model_action: QAction | None = None
+        if bundle_export_available():
+            self.export_model_action = self._action(file, "Export &model\u2026",
+                                                    "Ctrl+Shift+E", self.export_model)
+        file.addSeparator()
+        self._action(file, "&Quit", "Ctrl+Q", self.close)
+
+        view = menu.addMenu("&View")
+        self.page_actions = QActionGroup(self)
+        for i in range(self.nav.count()):
+            item = self.nav.item(i)
+            action = QAction(item.text(), self, checkable=True)
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.setData(i)
+            action.triggered.connect(self._on_page_action)
+            self.page_actions.addAction(action)
+            view.addAction(action)
+        view.addSeparator()
+        self._action(view, "&Full screen", "F11", self._toggle_full_screen)
+
+        help_menu = menu.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
+        self._action(help_menu, "&About Mendel", None, self.show_about)
+        self._rebuild_recent_menu()
+
+    def _action(self, menu: Any, text: str, shortcut: str | None, slot: Any) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # -- pages ---------------------------------------------------------------------------------
+    def build_pages(self) -> None:
+        """Build every page not built yet (each reads the session state as it starts)."""
+        for name in self._page_names:
+            self._build_page(name)
+
+    def _build_page(self, name: str) -> QWidget:
+        if name not in self.pages:
+            cls = page_class(name)
+            page = cls(self.state, self)
+            row = self._page_names.index(name)
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.nav.item(row).setText(getattr(cls, "title", name.capitalize()))
+            self.pages[name] = page
+        return self.pages[name]
+
+    def show_page(self, name: str) -> QWidget:
+        page = self._build_page(name)
+        self.nav.setCurrentRow(self._page_names.index(name))
+        return page
+
+    def current_page_name(self) -> str:
+        item = self.nav.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else ""
+
+    def _on_nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        self._build_page(self._page_names[row])
+        self.stack.setCurrentIndex(row)
+        actions = self.page_actions.actions() if hasattr(self, "page_actions") else []
+        if row < len(actions):
+            actions[row].setChecked(True)
+        page = self.stack.widget(row)
+        shown = getattr(page, "page_shown", None)
+        if callable(shown):
+            shown()
+
+    def _on_page_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.nav.setCurrentRow(int(action.data()))
+
+    def _toggle_full_screen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    # -- data ----------------------------------------------------------------------------------
+    def open_source(self, source: str) -> None:
+        """Load a file, folder or demo (``mendel PATH``, drops, menus)."""
+        self.pages["data"].load_source(source)
+
+    def open_data(self) -> None:
+        self.show_page("data").open_file_dialog()
+
+    def open_folder(self) -> None:
+        self.show_page("data").open_folder_dialog()
+
+    def _on_demo_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.open_source(str(action.data()))
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for i, source in enumerate(self.state.recent_sources):
+            action = QAction(f"&{i + 1} {Path(source).name}", self)
+            action.setData(source)
+            action.setStatusTip(source)
+            action.triggered.connect(self._on_recent_action)
+            self.recent_menu.addAction(action)
+        self.recent_menu.setEnabled(bool(self.state.recent_sources))
+
+    def _on_recent_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.open_source(str(action.data()))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.show_page("data")
+            self.open_source(paths[0])
+
+    def _on_dataset_changed(self) -> None:
+        ds = self.state.dataset
+        if ds is None:
+            self.dataset_label.setText("No data")
+            return
+        kind = f"{len(ds.class_names)} classes" if ds.class_names else ds.task
+        self.dataset_label.setText(f"{ds.name}: {len(ds):,} samples, {kind}")
+        self.dataset_label.setToolTip(self.state.source or "")
+        self.setWindowTitle(f"{ds.name} \u2014 Mendel")
+
+    def _on_run_state(self, text: str) -> None:
+        self.run_label.setText(text)
+
+    def _on_device(self, text: str) -> None:
+        self.device_label.setText(text)
+
+    # -- start-up ------------------------------------------------------------------------------
+    def finish_startup(self, source: str | None = None) -> None:
+        """After the first paint: the other pages, then the engine; ``--demo`` opens on the
+        Train page with a learning rate that solves the spiral in the default 30 epochs."""
+        self.statusBar().showMessage("Preparing the pages\u2026")
+        self.statusBar().repaint()
+        self.build_pages()
+        if source == DEMO_SOURCE:
+            self.state.set_train_config(TrainConfig(lr=0.01))
+            self.show_page("train")
+        self.warm_up_engine()
+
+    def warm_up_engine(self) -> None:
+        """Import torch and scikit-learn now, on the main thread, after the window shows."""
+        if self.engine_ready:
+            return
+        self.statusBar().showMessage("Loading the training engine (PyTorch, scikit-learn)\u2026")
+        self.statusBar().repaint()
+        import torch
+
+        torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)  # imports torch._dynamo
+        share_cpu_with_the_window(torch)
+        import core.classic.baselines  # noqa: F401  scikit-learn models
+        import core.train.predict  # noqa: F401
+        import core.train.run  # noqa: F401
+        from core.train.device import describe_device, resolve_device
+
+        self.state.set_device_text(describe_device(resolve_device("auto")))
+        self.engine_ready = True
+        self.statusBar().showMessage("Ready", 3000)
+
+    # -- export --------------------------------------------------------------------------------
+    def export_plot(self) -> None:
+        page = self.stack.currentWidget()
+        panels: list[PlotPanel] = list(getattr(page, "plot_panels", list)())
+        panels = [p for p in panels if p.isVisible()] or panels
+        if not panels:
+            self.statusBar().showMessage("This page has no plot to export", 4000)
+            return
+        panel = panels[0]
+        if len(panels) > 1:
+            titles = [p.title for p in panels]
+            title, ok = QInputDialog.getItem(self, "Export plot", "Plot:", titles, 0, False)
+            if not ok:
+                return
+            panel = panels[titles.index(title)]
+        name = panel.title.lower().replace(" ", "-")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {panel.title}", f"{name}.png",
+                                              ";;".join(FORMATS.values()))
+        if not path:
+            return
+        try:
+            export_plot(panel.plot, path)
+        except MendelError as exc:
+            self.message_bar.show_error(str(exc))
+        else:
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def export_model(self) -> None:
+        outcome = self.state.run
+        if outcome is None:
+            return
+        default = str(Path.home() / f"{outcome.dataset.name}-run")
+        path, _ = QFileDialog.getSaveFileName(self, "Export the model as a run folder",
+                                              default, "Run folder (*)")
+        if path:
+            self.save_run(path)
+
+    def save_run(self, out_dir: str) -> FunctionWorker:
+        """Write the run bundle on a worker (ONNX and TorchScript checks take a moment)."""
+        from core.export.bundle import save_bundle
+
+        outcome = self.state.run
+
+        def save(progress: Any, should_stop: Any) -> Any:
+            return save_bundle(out_dir, outcome)
+
+        worker = FunctionWorker(save, self)
+        worker.succeeded.connect(self._on_model_saved)
+        worker.failed.connect(self.message_bar.show_error)
+        self._export_worker = worker
+        self.statusBar().showMessage(f"Saving the run to {out_dir}\u2026")
+        worker.start()
+        return worker
+
+    def _on_model_saved(self, report: Any) -> None:
+        self._export_worker = None
+        self.message_bar.show_message(
+            f"Saved the run to {report.out_dir} ({len(report.files)} files; ONNX agrees "
+            f"with PyTorch to {report.onnx_max_abs_diff:.1e}).", "success")
+        self.statusBar().clearMessage()
+
+    def _update_actions(self) -> None:
+        if self.export_model_action is not None:
+            self.export_model_action.setEnabled(self.state.run is not None)
+
+    # -- help ----------------------------------------------------------------------------------
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Mendel", about_html())
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for action in self.findChildren(QAction):
+            key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if key and action.text():
+                rows.append((action.text().replace("&", "").rstrip("\u2026"), key))
+        for page in self.pages.values():
+            rows += getattr(page, "shortcuts", list)()
+        html = "".join(f"<tr><td>{name}</td><td style='padding-left:16px'><b>{key}</b></td>"
+                       "</tr>" for name, key in rows)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{html}</table>")
+
+    # -- settings ------------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        recent = s.value("recent", [])
+        if isinstance(recent, str):
+            recent = [recent]
+        self.state.set_recent([r for r in recent or [] if Path(r).exists()])
+        config = _load_json(s.value("options/train_config"))
+        if config:
+            try:
+                cfg = TrainConfig.from_dict(config)
+                cfg.validate()
+                self.state.set_train_config(cfg)
+            except (MendelError, TypeError):
+                pass  # options saved by another version: keep the defaults
+        split = _load_json(s.value("options/split"))
+        if split:
+            self.state.split_options = _dataclass_from(SplitOptions, split)
+        encoding = _load_json(s.value("options/encoding"))
+        if encoding:
+            self.state.encoding = _dataclass_from(EncodingOptions, encoding)
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("recent", self.state.recent_sources)
+        s.setValue("options/train_config", json.dumps(self.state.train_config.to_dict()))
+        s.setValue("options/split", json.dumps(asdict(self.state.split_options)))
+        s.setValue("options/encoding", json.dumps(self.state.encoding.to_dict()))
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Save the settings, then stop and join every worker before Qt deletes anything."""
+        self.save_settings()
+        for page in self.pages.values():
+            shutdown = getattr(page, "shutdown", None)
+            if callable(shutdown):
+                shutdown()
+        stop_all_workers()
+        super().closeEvent(event)
+
+
+def share_cpu_with_the_window(torch: Any) -> None:
+    """Keep the window responsive while a worker thread trains (called once, at warm-up).
+
+    Training threads fill every core by default, and PyTorch's waiting threads then
+    starve the window (and each other); one core is left to the GUI. The worker also
+    holds the GIL in short bursts between PyTorch calls, and the main thread waits up to
+    the switch interval (5 ms) for each of its many small Python steps in a repaint; a
+    1 ms interval keeps those waits short.
+    """
+    cores = os.cpu_count() or 1
+    if cores > 1:
+        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+    sys.setswitchinterval(0.001)
+    # The millions of objects torch, scikit-learn and Qt created at import never become
+    # garbage; moving them out of the collector's view shortens each full collection
+    # (which pauses every thread) from hundreds of milliseconds to a few.
+    gc.collect()
+    gc.freeze()
+
+
+def _load_json(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _dataclass_from(cls: type, data: dict[str, Any]) -> Any:
+    """Known fields only, so settings from another version never break the start-up."""
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+    try:
+        return cls(**kwargs)
+    except TypeError:
+        return cls()
+
+
+def about_html() -> str:
+    from PySide6 import __version__ as pyside_version
+    from PySide6.QtCore import qVersion
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    rows = [("Mendel", __version__), ("Python", platform.python_version()),
+            ("Qt", qVersion()), ("PySide6", pyside_version), ("PyTorch", version("torch")),
+            ("scikit-learn", version("scikit-learn")), ("NumPy", version("numpy")),
+            ("pyqtgraph", version("pyqtgraph"))]
+    table = "".join(f"<tr><td>{k}</td><td style='padding-left:12px'>{v}</td></tr>"
+                    for k, v in rows)
+    return ("<h3>Mendel</h3><p>Build, train, watch and export neural networks on your own "
+            f"FASTA, CSV and image data.</p><table>{table}</table>")
+
+
+def parse_argv(argv: list[str]) -> str | None:
+    """The source to open: ``--demo`` gives the demo, a path gives itself, else nothing."""
+    args = [a for a in argv if a != "gui"]
+    if "--demo" in args:
+        return DEMO_SOURCE
+    paths = [a for a in args if not a.startswith("-")]
+    return paths[0] if paths else None
+
+
+def run_gui(argv: list[str]) -> int:
+    """``mendel``, ``mendel --demo`` and ``mendel PATH`` (called by ``app.cli``)."""
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    style = RESOURCES / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    window = MainWindow(lazy_pages=True)
+    window.show()
+    source = parse_argv(argv)
+    if source is not None:
+        window.open_source(source)
+    QTimer.singleShot(50, lambda: window.finish_startup(source))  # after the first paint
+    return int(app.exec())

@@ -1,0 +1,120 @@
+"""``python -m app.screenshots OUTDIR``: drive the real window and save every page as PNG.
+
+It opens a FASTA file (written from the motif demo) on the Data page, trains on it on the
+Train page (one picture while the run goes, one when it is done), then shows every other
+registered page with that run in the session. ``make screenshots`` runs it under Xvfb so
+the pictures look as they do on a desktop; look at them before calling GUI work done.
+Settings go to a temporary folder, never to the user's own.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+WINDOW_SIZE = (1440, 900)
+TIMEOUT_S = 300
+
+
+def write_motif_fasta(path: Path, n: int = 800) -> Path:
+    """The motif demo as a FASTA file whose headers carry the label ('>seq1|present')."""
+    from core.data.load import LoadOptions, load_dataset
+
+    ds = load_dataset("demo:motif", LoadOptions(demo_size=n))
+    names = ds.class_names or []
+    path.write_text("".join(f">{i}|{names[t]}\n{s}\n"
+                            for i, s, t in zip(ds.ids, ds.records, ds.targets, strict=True)))
+    return path
+
+
+def wait_for(signal: SignalInstance, condition: Callable[..., bool] = lambda *a: True,
+             timeout_s: float = TIMEOUT_S) -> None:
+    """Run the event loop until ``signal`` fires with arguments meeting ``condition``."""
+    loop = QEventLoop()
+    done = []
+
+    def check(*args: object) -> None:
+        if condition(*args):
+            done.append(True)
+            loop.quit()
+
+    signal.connect(check)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(check)
+    if not done:
+        raise TimeoutError(f"gave up after {timeout_s:.0f} s waiting for {signal}")
+
+
+def settle(seconds: float = 0.5) -> None:
+    """Let queued events, timers and layouts run so the picture is complete."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m app.screenshots OUTDIR", file=sys.stderr)
+        return 2
+    out = Path(argv[0])
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="mendel-shots-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp))
+    app = QApplication.instance() or QApplication(["mendel-screenshots"])
+    from app.main_window import RESOURCES, MainWindow
+    from core.train.config import TrainConfig
+    from core.train.events import EpochFinished
+
+    style = RESOURCES / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    window = MainWindow()
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    settle(0.3)
+    window.warm_up_engine()
+
+    def grab(name: str) -> None:
+        settle()
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        print(f"saved {path}")
+
+    data = window.pages["data"]
+    fasta = write_motif_fasta(tmp / "promoters.fa")
+    window.open_source(str(fasta))
+    wait_for(data.load_finished)
+    if window.state.summary is None:
+        wait_for(data.summary_ready)
+    window.show_page("data")
+    grab("data")
+
+    train = window.show_page("train")
+    epochs = 24
+    train.form.set_config(TrainConfig(epochs=epochs, early_stopping=None))
+    train.start()
+    wait_for(train.run_event,
+             lambda ev: isinstance(ev, EpochFinished) and ev.epoch >= epochs // 2)
+    grab("train-running")
+    wait_for(window.state.runFinished)
+    grab("train-done")
+
+    for name in window.pages:
+        if name not in ("data", "train"):
+            window.show_page(name)
+            settle(1.0)
+            grab(name)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,225 @@
+"""Curves that grow while a run progresses, drawn without stalling the window.
+
+The performance checklist of pyqtgraph's ``PlotDataItem`` (and its ``scrollingPlots``
+example): each curve is created once; new points go into growing numpy buffers; the
+curves get ``setData`` from a single-shot QTimer, so however fast points arrive the plot
+redraws at most ``redraw_hz`` times a second (10 by default: curves still look live, and
+each redraw's Python work holds the GIL the training thread also needs);
+``setDownsampling(auto=True, mode="peak")`` and ``setClipToView(True)`` (set on the plot,
+inherited by each curve) bound the work per redraw by the pixels, not the points.
+Hovering shows the exact value of the nearest point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+HOVER_RADIUS_PX = 24.0
+
+
+@dataclass
+class _Series:
+    name: str
+    curve: pg.PlotDataItem
+    x: np.ndarray
+    y: np.ndarray
+    n: int = 0
+    dirty: bool = False
+
+    def append(self, x: float, y: float) -> None:
+        if self.n == len(self.x):
+            cap = max(64, 2 * self.n)
+            self.x = np.resize(self.x, cap)
+            self.y = np.resize(self.y, cap)
+        self.x[self.n] = x
+        self.y[self.n] = y
+        self.n += 1
+        self.dirty = True
+
+
+class LivePlot(pg.PlotWidget):
+    """A plot of named curves fed point by point (``append``) or whole (``set_data``)."""
+
+    def __init__(self, x_label: str, y_label: str, parent: QWidget | None = None,
+                 redraw_hz: float = 10.0, empty_text: str = "", log_y: bool = False,
+                 legend: str = "top-right") -> None:
+        super().__init__(parent)
+        item = self.getPlotItem()
+        item.setLabel("bottom", x_label)
+        item.setLabel("left", y_label)
+        for axis in ("bottom", "left"):  # "loss (x0.001)" confuses; show plain numbers
+            item.getAxis(axis).enableAutoSIPrefix(False)
+        item.setLogMode(y=log_y)
+        # no grid: its lines cost about half of each repaint, and hovering gives exact values
+        item.setMenuEnabled(True)
+        item.setDownsampling(auto=True, mode="peak")  # every curve added inherits these
+        item.setClipToView(True)
+        corner = {"top-right": (-8, 8), "bottom-right": (-8, -8), "top-left": (8, 8)}
+        self._legend = item.addLegend(offset=corner[legend], labelTextSize="9pt")
+        self._legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        self.x_label = x_label
+        self._series: dict[str, _Series] = {}
+        self.redraw_count = 0  # how often curves were pushed to pyqtgraph (benchmarks)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(max(1, int(1000 / redraw_hz)))
+        self._timer.timeout.connect(self.redraw)
+        self._hover_text: pg.TextItem | None = None  # made on the first hover: hidden
+        self._hover_dot: pg.ScatterPlotItem | None = None  # items still cost per redraw
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._empty = QLabel(empty_text, self)
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setWordWrap(True)
+        self._empty.setStyleSheet("color: #808080; background: transparent;")
+        self._empty.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._empty.setVisible(bool(empty_text))
+
+    # -- curves ---------------------------------------------------------------------------
+    def add_curve(self, key: str, name: str, color: str, width: float = 2.0,
+                  faint: bool = False, symbol: str | None = None) -> pg.PlotDataItem:
+        """Create a curve once; ``faint`` draws a thin translucent trace behind the others."""
+        qcolor = QColor(color)
+        if faint:
+            qcolor.setAlpha(90)
+        curve = pg.PlotDataItem(name=name, pen=pg.mkPen(qcolor, width=1 if faint else width),
+                                symbol=symbol, symbolSize=5, symbolBrush=qcolor,
+                                symbolPen=None, antialias=not faint)
+        curve.setZValue(-1 if faint else 0)
+        self.getPlotItem().addItem(curve)  # applies the plot's downsampling and clipping
+        self._series[key] = _Series(name, curve, np.empty(0), np.empty(0))
+        return curve
+
+    def append(self, key: str, x: float, y: float) -> None:
+        """Add one point; the curve redraws on the next timer tick."""
+        self._series[key].append(x, y)
+        self._schedule()
+
+    def set_data(self, key: str, x: np.ndarray, y: np.ndarray) -> None:
+        s = self._series[key]
+        s.x = np.asarray(x, dtype=np.float64).copy()
+        s.y = np.asarray(y, dtype=np.float64).copy()
+        s.n = len(s.x)
+        s.dirty = True
+        self._schedule()
+
+    def data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The points of a curve so far (including those not drawn yet)."""
+        s = self._series[key]
+        return s.x[: s.n].copy(), s.y[: s.n].copy()
+
+    def curve(self, key: str) -> pg.PlotDataItem:
+        return self._series[key].curve
+
+    def keys(self) -> list[str]:
+        return list(self._series)
+
+    def clear_data(self) -> None:
+        for s in self._series.values():
+            s.n = 0
+            s.dirty = True
+        self._hide_hover()
+        self.redraw()
+
+    def set_x_span(self, lo: float, hi: float) -> None:
+        """Fix the x axis (e.g. to every epoch of the run) while y keeps fitting the data:
+        the reader sees how far the run has come, and the axis is not redrawn per point."""
+        vb = self.getPlotItem().getViewBox()
+        vb.enableAutoRange(x=False, y=True)
+        vb.setXRange(lo, hi, padding=0.02)
+
+    def set_empty_text(self, text: str) -> None:
+        self._empty.setText(text)
+        self._update_empty()
+
+    def redraw(self) -> None:
+        """Push the new points of every changed curve to pyqtgraph (main thread only)."""
+        self._timer.stop()
+        self.redraw_count += 1
+        for s in self._series.values():
+            if s.dirty:
+                s.curve.setData(s.x[: s.n], s.y[: s.n])
+                s.dirty = False
+        self._update_empty()
+
+    @property
+    def redraw_pending(self) -> bool:
+        return self._timer.isActive()
+
+    def _schedule(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _update_empty(self) -> None:
+        has_data = any(s.n for s in self._series.values())
+        self._empty.setVisible(bool(self._empty.text()) and not has_data)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if "_empty" in self.__dict__:  # pyqtgraph resizes once inside __init__
+            self._empty.setGeometry(self.rect().adjusted(40, 20, -20, -40))
+
+    # -- hover ----------------------------------------------------------------------------
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        hit = self.nearest_point(pos)
+        if hit is None:
+            self._hide_hover()
+            return
+        name, x, y, view_point = hit
+        text, dot = self._hover_items()
+        text.setText(f"{name}\n{self.x_label} {x:g}: {y:.5g}")
+        text.setPos(view_point)
+        dot.setData([view_point.x()], [view_point.y()])
+        text.show()
+        dot.show()
+
+    @property
+    def hover_text(self) -> str:
+        """What the hover label says now ("" when hidden)."""
+        text = self._hover_text
+        return text.toPlainText() if text is not None and text.isVisible() else ""
+
+    def _hover_items(self) -> tuple[pg.TextItem, pg.ScatterPlotItem]:
+        if self._hover_text is None or self._hover_dot is None:
+            self._hover_text = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 230),
+                                           border=pg.mkPen("#909090"), anchor=(0, 1))
+            self._hover_dot = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#202020"), brush=None)
+            for item in (self._hover_text, self._hover_dot):
+                item.setZValue(100)
+                self.getPlotItem().addItem(item, ignoreBounds=True)
+        return self._hover_text, self._hover_dot
+
+    def _hide_hover(self) -> None:
+        for item in (self._hover_text, self._hover_dot):
+            if item is not None:
+                item.hide()
+
+    def nearest_point(self, scene_pos: QPointF) -> tuple[str, float, float, QPointF] | None:
+        """The visible data point nearest to ``scene_pos`` within a few pixels, if any."""
+        vb = self.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        mouse = vb.mapSceneToView(scene_pos)
+        log_x, log_y = self.getPlotItem().getAxis("bottom").logMode, \
+            self.getPlotItem().getAxis("left").logMode
+        best: tuple[float, str, float, float, QPointF] | None = None
+        for s in self._series.values():
+            if s.n == 0 or not s.curve.isVisible():
+                continue
+            xs = s.x[: s.n]
+            mx = 10 ** mouse.x() if log_x else mouse.x()
+            i = int(np.clip(np.searchsorted(xs, mx), 0, s.n - 1))
+            for j in {max(i - 1, 0), i}:
+                x, y = float(xs[j]), float(s.y[j])
+                if not np.isfinite(y) or (log_y and y <= 0) or (log_x and x <= 0):
+                    continue
+                view_point = QPointF(np.log10(x) if log_x else x, np.log10(y) if log_y else y)
+                d = (vb.mapViewToScene(view_point) - scene_pos).manhattanLength()
+                if d <= HOVER_RADIUS_PX and (best is None or d < best[0]):
+                    best = (d, s.name, x, y, view_point)
+        return None if best is None else best[1:]

@@ -1,0 +1,197 @@
+"""The one bridge between core and Qt threads.
+
+A worker is a ``QThread`` whose ``run`` calls core and reports through Qt signals only:
+``progressed(fraction, message)``, ``event(obj)`` (trainer events), then exactly one of
+``succeeded(result)``, ``failed(message)`` or ``cancelled()``. It never touches a widget,
+a plot or page state; the page's slots (methods of main-thread QObjects, never bare
+lambdas: PySide 6.12 runs those in the emitting thread) update the views.
+
+Every started worker is remembered until it ends, so ``stop_all_workers`` can stop and
+join them when the window closes, and Python never frees a running thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from core.data.dataset import Dataset
+from core.data.load import LoadOptions
+from core.data.preprocessing import EncodingOptions
+from core.errors import MendelError
+from core.nn.spec import NetworkSpec
+from core.progress import Cancelled, ProgressFn, StopFn
+from core.train.config import TrainConfig
+from core.train.control import RunControl
+
+log = logging.getLogger(__name__)
+
+
+class Worker(QThread):
+    """Base class: subclasses implement ``work()``, which runs on the worker thread."""
+
+    progressed = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    _live: ClassVar[set[Worker]] = set()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stop = threading.Event()
+        self.finished.connect(self._forget)
+
+    def start(self, *args: Any) -> None:
+        Worker._live.add(self)
+        super().start(*args)
+
+    def request_stop(self) -> None:
+        """Ask the work to end at its next check (thread-safe, returns at once)."""
+        self._stop.set()
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def report(self, fraction: float, message: str = "") -> None:
+        """A ``core.progress.ProgressFn`` that forwards to the ``progressed`` signal."""
+        self.progressed.emit(float(fraction), message)
+
+    def work(self) -> Any:
+        raise NotImplementedError
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except Cancelled:
+            self.cancelled.emit()
+        except MendelError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must not take the window down with it
+            log.exception("worker failed")
+            self.failed.emit(f"unexpected error ({type(exc).__name__}): {exc}")
+        else:
+            if self.should_stop():
+                self.cancelled.emit()
+            else:
+                self.succeeded.emit(result)
+
+    def _forget(self) -> None:
+        Worker._live.discard(self)
+
+
+class FunctionWorker(Worker):
+    """Runs ``fn(progress, should_stop)`` on the worker thread; its return is the result."""
+
+    def __init__(self, fn: Callable[[ProgressFn, StopFn], Any],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+
+    def work(self) -> Any:
+        return self._fn(self.report, self.should_stop)
+
+
+@dataclass
+class LoadedData:
+    """What a ``LoadWorker`` hands back."""
+
+    dataset: Dataset
+    source: str
+    options: LoadOptions
+
+
+class LoadWorker(Worker):
+    """Reads a file, a folder or a demo with ``core.data.load.load_dataset``."""
+
+    def __init__(self, source: str, options: LoadOptions,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.options = options
+
+    def work(self) -> LoadedData:
+        from core.data.load import load_dataset
+
+        ds = load_dataset(self.source, self.options, self.report, self.should_stop)
+        return LoadedData(ds, self.source, self.options)
+
+
+@dataclass
+class TrainRequest:
+    """Everything a run needs, copied from the session state when Start is pressed."""
+
+    dataset: Dataset
+    load_options: LoadOptions
+    encoding: EncodingOptions
+    network: NetworkSpec | str  # a custom spec, or a preset name
+    preset_options: dict[str, Any]
+    config: TrainConfig
+    val_fraction: float
+    test_fraction: float
+    split_seed: int
+    use_file_split: bool
+    baselines: bool = True
+
+
+class TrainWorker(Worker):
+    """Prepares tensors, trains, then measures the network and the classic baselines.
+
+    ``prepared(PreparedRun)`` comes once the data is encoded and the network sized;
+    ``event(obj)`` forwards every trainer event (RunStarted, BatchFinished, EpochFinished,
+    RunFinished, RunFailed); ``succeeded(TrainingOutcome)`` ends it, also for a run that
+    diverged or failed inside the trainer (``outcome.result`` says so). Pause, resume, step
+    and stop go through ``control``, which the trainer checks between batches.
+    """
+
+    prepared = Signal(object)
+    event = Signal(object)
+
+    def __init__(self, request: TrainRequest, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.request = request
+        self.control = RunControl()
+
+    def request_stop(self) -> None:
+        super().request_stop()
+        self.control.stop()
+
+    def work(self) -> Any:
+        from core.train.run import prepare_run, train_prepared
+
+        r = self.request
+        self.report(0.0, "Encoding the data\u2026")
+        prepared = prepare_run(r.dataset, r.load_options, r.encoding, network=r.network,
+                               preset_options=r.preset_options, val_fraction=r.val_fraction,
+                               test_fraction=r.test_fraction, seed=r.split_seed,
+                               use_file_split=r.use_file_split, progress=self.report,
+                               should_stop=self.should_stop)
+        if self.should_stop():
+            raise Cancelled()
+        self.prepared.emit(prepared)
+        outcome = train_prepared(prepared, r.config, self.control, self.event.emit,
+                                 baselines=False)
+        if r.baselines and outcome.succeeded and not self.should_stop():
+            from core.classic.baselines import fit_baselines
+
+            self.report(1.0, "Fitting the baseline models on the same data\u2026")
+            outcome.baseline = fit_baselines(prepared.data, r.config.seed)
+        return outcome
+
+
+def live_workers() -> list[Worker]:
+    """Workers started and not yet finished."""
+    return [w for w in Worker._live if w.isRunning()]
+
+
+def stop_all_workers(timeout_ms: int = 10_000) -> bool:
+    """Stop every worker and wait for each; False if one did not end in time."""
+    workers = list(Worker._live)
+    for w in workers:
+        w.request_stop()
+    return all(w.wait(timeout_ms) for w in workers)
