@@ -1,0 +1,91 @@
+"""The Network page: the network builder wired to the session state.
+
+All building happens in ``NetworkEditor``; this page only translates between it and
+``AppState``: the loaded data and encoding decide the input shape and the output size,
+every edit becomes the session's custom network (which the Train page then trains), and
+a finished run's weights recolour the neuron view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.state import AppState
+from app.widgets.network_editor import NetworkEditor
+from core.data.preprocessing import make_preprocessing
+from core.errors import MendelError
+from core.nn.spec import NetworkSpec
+
+SOURCE = "Network page"
+
+
+class NetworkPage(QWidget):
+    """``NetworkPage(state)``; ``editor`` is the builder (its signals are public API)."""
+
+    title = "Network"
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.editor = NetworkEditor()
+        self._syncing = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.editor)
+        state.datasetChanged.connect(self._data_changed)
+        state.splitChanged.connect(self._data_changed)
+        state.encodingChanged.connect(self._data_changed)
+        state.networkChanged.connect(self._network_changed)
+        state.runFinished.connect(self._run_finished)
+        self.editor.specChanged.connect(self._spec_edited)
+        self._data_changed()
+        self._network_changed()
+
+    def is_valid(self) -> bool:
+        """Whether the network fits the loaded data (the Train page may disable Train)."""
+        return self.editor.is_valid()
+
+    @Slot()
+    def _data_changed(self) -> None:
+        """Input shape from the encoding fitted on the training rows, as training will."""
+        ds = self.state.dataset
+        if ds is None:
+            self.editor.set_input(None, 1, "classification", "")
+            return
+        split = self.state.split
+        train = split.train if split is not None else np.arange(len(ds))
+        try:
+            preprocessing = make_preprocessing(ds, self.state.encoding)
+            preprocessing.fit(ds, train)
+            shape = tuple(int(n) for n in preprocessing.input_shape)
+        except MendelError as exc:
+            self.editor.messages.show_error(f"Cannot encode the data for this network: {exc}")
+            self.editor.set_input(None, ds.n_outputs, ds.task, ds.modality)
+            return
+        self.editor.set_input(shape, ds.n_outputs, ds.task, ds.modality)
+
+    @Slot()
+    def _network_changed(self) -> None:
+        spec = self.state.network_spec
+        # None means the Train page went back to its preset: keep the design here.
+        if spec is None or spec.to_dict() == self.editor.spec().to_dict():
+            return
+        self._syncing = True
+        try:
+            self.editor.set_spec(spec)
+        finally:
+            self._syncing = False
+
+    @Slot(object)
+    def _spec_edited(self, spec: NetworkSpec) -> None:
+        if not self._syncing:
+            self.state.set_network(spec, SOURCE)
+
+    @Slot()
+    def _run_finished(self) -> None:
+        run = self.state.run
+        model = getattr(getattr(run, "result", None), "model", None)
+        if model is not None:
+            self.editor.on_epoch_weights(model)
