@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 
 class RunControl:
@@ -10,6 +12,10 @@ class RunControl:
 
     ``step_batch()`` / ``step_epoch()`` let a paused run do one more batch or epoch and
     pause again. ``stop()`` ends the run after the current batch (also when paused).
+    ``on_epoch_model``, when set before the run starts, is called by the trainer on the
+    training thread after each epoch as ``on_epoch_model(epoch, model)``: views that
+    follow the weights (the decision surface, hidden-layer embeddings) copy what they need
+    there and must not keep or touch the model itself.
     """
 
     def __init__(self) -> None:
@@ -17,6 +23,7 @@ class RunControl:
         self._paused = False
         self._stopped = False
         self._step: str | None = None  # "batch" or "epoch" while a step is pending
+        self.on_epoch_model: Callable[[int, Any], None] | None = None
 
     # -- called from the controlling thread -------------------------------------------
     def pause(self) -> None:

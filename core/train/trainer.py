@@ -403,6 +403,8 @@ class Trainer:
                 self._emit(ev)
                 if control is not None:
                     control.epoch_done()
+                    if control.on_epoch_model is not None:
+                        control.on_epoch_model(epoch, model)
                 if c.early_stopping is not None and since_best >= c.early_stopping:
                     kept = f"; kept the weights of epoch {best_epoch}" if keep_best else ""
                     raise _Stop("early_stopping",
