@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
@@ -107,13 +108,61 @@ def main(argv: list[str]) -> int:
     wait_for(window.state.runFinished)
     grab("train-done")
 
+    computed = ("explore", "trees")  # these pages show results once they have computed
     for name in window.pages:
-        if name not in ("data", "train"):
+        if name not in ("data", "train", *computed):
             window.show_page(name)
             settle(1.0)
             grab(name)
+    _open_demo(window, "demo:breast-cancer")  # a table with structure for both pages
+    if "trees" in window.pages:
+        trees_shot(window, grab)
+    if "explore" in window.pages:
+        explore_shot(window, grab)
+    playground_shot(window, grab)
     window.close()
     return 0
+
+
+def _open_demo(window: Any, source: str) -> None:
+    window.open_source(source)
+    wait_for(window.pages["data"].load_finished)
+
+
+def explore_shot(window: Any, grab: Callable[[str], None]) -> None:
+    """PCA of the session's data (the page runs it when shown), the elbow, k-means."""
+    explore = window.show_page("explore")
+    if explore.jobs.running or explore.pca is None:
+        wait_for(explore.jobs.stopped)
+    explore.run_elbow()
+    wait_for(explore.jobs.stopped)
+    explore.run_kmeans()
+    wait_for(explore.jobs.stopped)
+    grab("explore")
+
+
+def trees_shot(window: Any, grab: Callable[[str], None]) -> None:
+    """Workflow 3: the breast-cancer table, entropy, depth 4."""
+    trees = window.show_page("trees")
+    trees.set_settings(criterion="entropy", max_depth=4)
+    trees.fit()
+    wait_for(trees.jobs.stopped)
+    grab("trees")
+
+
+def playground_shot(window: Any, grab: Callable[[str], None]) -> None:
+    """Workflow 8: Playground's circle, a small tanh network, the surface after training."""
+    from core.train.config import TrainConfig
+
+    _open_demo(window, "demo:circle")
+    train = window.show_page("train")
+    train.network.set_preset("mlp")
+    train.network.set_preset_options({"hidden": (4, 2), "activation": "tanh"})
+    train.form.set_config(TrainConfig(epochs=40, lr=0.03, batch_size=10, early_stopping=None))
+    train.start()
+    wait_for(window.state.runFinished)
+    train.live_views.setCurrentIndex(0)
+    grab("playground")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal
 
 from core.data.dataset import Dataset
@@ -184,13 +185,20 @@ class TrainWorker(Worker):
         return outcome
 
 
+def _valid(w: Worker) -> bool:
+    """False for a worker whose Qt object was deleted with its parent before ``_forget``
+    ran (calling into it would raise inside the window's closeEvent and crash PySide)."""
+    return shiboken6.isValid(w)
+
+
 def live_workers() -> list[Worker]:
     """Workers started and not yet finished."""
-    return [w for w in Worker._live if w.isRunning()]
+    return [w for w in Worker._live if _valid(w) and w.isRunning()]
 
 
 def stop_all_workers(timeout_ms: int = 10_000) -> bool:
     """Stop every worker and wait for each; False if one did not end in time."""
+    Worker._live.difference_update([w for w in Worker._live if not _valid(w)])
     workers = list(Worker._live)
     for w in workers:
         w.request_stop()

@@ -106,7 +106,10 @@ def _add_no_labels(p: argparse.ArgumentParser) -> None:
 def _add_common(p: argparse.ArgumentParser, files: str) -> None:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--out", type=Path, metavar="DIR", help=f"write {files} into DIR")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help=f"write {files} and the plots (PNG and SVG) into DIR")
+    p.add_argument("--no-plots", action="store_true",
+                   help="with --out, write the data files only (no pictures, no Qt needed)")
 
 
 # ---- pca --------------------------------------------------------------------------------
@@ -123,6 +126,7 @@ def run_pca_command(args: argparse.Namespace) -> int:
     result = run_pca(x, n_components=args.components, standardize=args.standardize,
                      feature_names=names, seed=args.seed)
     files = _write(args.out, pca_outputs(result, ds))
+    files += _pictures(args, "pca_pictures", result, ds, not args.no_labels)
     if args.json:
         _print_json({"dataset": ds.name, **result.to_dict(top=args.top), "files": files})
     else:
@@ -180,6 +184,7 @@ def run_kmeans_command(args: argparse.Namespace) -> int:
     if k_values is not None:
         points = elbow(x, k_values, seed=args.seed, init=args.init, n_init=args.n_init)
     files = _write(args.out, kmeans_outputs(result, points, ds, names))
+    files += _pictures(args, "kmeans_pictures", result, points)
     if args.json:
         out: dict[str, Any] = {"dataset": ds.name, "standardized": args.standardize}
         if result is not None:
@@ -290,6 +295,7 @@ def run_tree_command(args: argparse.Namespace) -> int:
         curve = depth_curve(x[train], ds.targets[train], *held_out,
                             max_depth=args.max_depth or result.depth, **settings)
     files = _write(args.out, tree_outputs(result, curve))
+    files += _pictures(args, "tree_pictures", result, curve)
     if args.json:
         _print_json({"dataset": ds.name, **result.to_dict(top=10), "files": files})
     else:
@@ -393,6 +399,24 @@ def _write(out_dir: Path | None, outputs: Outputs) -> list[str]:
         return []
     try:
         return write_outputs(out_dir, outputs)
+    except OSError as exc:
+        raise DataError(f"cannot write there ({exc.strerror})", str(out_dir)) from None
+
+
+def _pictures(args: argparse.Namespace, name: str, *data: Any) -> list[str]:
+    """PNG and SVG plots beside the CSV files (``app.plots.cli``: Qt, offscreen, is
+    imported only here, so a command without --out, or with --no-plots, never loads it)."""
+    out_dir = args.out
+    if out_dir is None or args.no_plots:
+        return []
+    import os
+
+    if not os.environ.get("QT_QPA_PLATFORM"):  # unset or empty: draw without a display
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from app.plots import cli as pictures
+
+    try:
+        return getattr(pictures, name)(*data, out_dir)
     except OSError as exc:
         raise DataError(f"cannot write there ({exc.strerror})", str(out_dir)) from None
 

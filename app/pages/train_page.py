@@ -12,6 +12,7 @@ import bisect
 import math
 import re
 import time
+import weakref
 from typing import Any
 
 import pandas as pd
@@ -564,35 +565,39 @@ class NetworkChooser(QGroupBox):
             self._editors[key] = w
         self.changed.emit()
 
+    def _on_edit(self, *_: object) -> None:
+        """Any option editor changed (their signals carry values ``changed`` has no room for)."""
+        self.changed.emit()
+
     def _editor(self, key: str, default: Any) -> QWidget:
         if isinstance(default, bool):
             w: QWidget = QCheckBox()
             w.setChecked(default)
-            w.toggled.connect(self.changed.emit)
+            w.toggled.connect(self._on_edit)
         elif isinstance(default, (tuple, list)):
             w = QLineEdit(", ".join(str(v) for v in default))
             w.setPlaceholderText("e.g. " + ", ".join(str(v) for v in default))
             w.setValidator(_SizesValidator(w))
-            w.editingFinished.connect(self.changed.emit)
+            w.editingFinished.connect(self._on_edit)
         elif key in ("activation", "cell"):
             w = QComboBox()
             w.addItems(ACTIVATIONS if key == "activation" else ["lstm", "gru"])
             w.setCurrentText(str(default))
-            w.currentIndexChanged.connect(self.changed.emit)
+            w.currentIndexChanged.connect(self._on_edit)
         elif isinstance(default, int):
             w = QSpinBox()
             w.setRange(1, 100_000)
             w.setValue(default)
-            w.valueChanged.connect(self.changed.emit)
+            w.valueChanged.connect(self._on_edit)
         elif isinstance(default, float):
             w = QDoubleSpinBox()
             w.setRange(0.0, 0.95)
             w.setSingleStep(0.05)
             w.setValue(default)
-            w.valueChanged.connect(self.changed.emit)
+            w.valueChanged.connect(self._on_edit)
         else:
             w = QLineEdit(str(default))
-            w.editingFinished.connect(self.changed.emit)
+            w.editingFinished.connect(self._on_edit)
         return w
 
 
@@ -860,7 +865,7 @@ class TrainPage(QWidget):
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._update_buttons)
         worker.prepared.connect(self._on_views_prepared)
-        worker.control.on_epoch_model = self._publish_weights
+        worker.control.on_epoch_model = _weak_publisher(self)
         self.worker = worker
         self.state.set_training(True)
         self.state.set_run_state("preparing the data")
@@ -1151,6 +1156,18 @@ class TrainPage(QWidget):
         self.state.set_training(False)
         self.state.set_run_state("idle")
         self._update_buttons()
+
+
+def _weak_publisher(page: TrainPage) -> Any:
+    """``page._publish_weights`` without a strong reference from the worker to the page."""
+    ref = weakref.ref(page)
+
+    def publish(epoch: int, model: Any) -> None:
+        target = ref()
+        if target is not None:
+            target._publish_weights(epoch, model)
+
+    return publish
 
 
 def results_frame(metrics: dict[str, dict[str, Any]], baseline: dict[str, dict[str, Any]],

@@ -51,7 +51,8 @@ def test_pca_without_standardize_uses_raw_units(capsys):
 
 
 def test_pca_summary_and_files(capsys, tmp_path):
-    assert main(["pca", "demo:iris", "--standardize", "--out", str(tmp_path)]) == 0
+    assert main(["pca", "demo:iris", "--standardize", "--out", str(tmp_path),
+                 "--no-plots"]) == 0
     text = capsys.readouterr().out
     assert "PC1" in text and "72.96%" in text and "petal length (cm)" in text
     scores = pd.read_csv(tmp_path / "scores.csv")
@@ -76,7 +77,7 @@ def test_unlabelled_inputs_with_no_labels(capsys, tmp_path):
     fasta = tmp_path / "reads.fa"
     fasta.write_text(">r1\nACGTACGTAA\n>r2\nACGTTTGTAA\n>r3\nGGGTACGTAA\n>r4\nGGGTACCCAA\n")
     d = run_json(capsys, "kmeans", str(fasta), "--no-labels", "--encoding", "kmer:2",
-                 "--k", "2", "--out", str(tmp_path / "out"))
+                 "--k", "2", "--out", str(tmp_path / "out"), "--no-plots")
     assert d["n_features"] == 16 and d["ari"] is None and sum(d["sizes"]) == 4
     clusters = pd.read_csv(tmp_path / "out" / "clusters.csv")
     assert list(clusters.columns) == ["id", "cluster"] and list(clusters["id"]) == [
@@ -107,7 +108,7 @@ def test_kmeans_json_matches_sklearn_and_compares_classes(capsys):
 
 def test_kmeans_elbow_summary_and_files(capsys, tmp_path):
     argv = ["kmeans", "demo:wine", "--standardize", "--k", "3", "--elbow", "2..4",
-            "--n-init", "3", "--out", str(tmp_path)]
+            "--n-init", "3", "--out", str(tmp_path), "--no-plots"]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "adjusted Rand index" in text and "Elbow" in text
@@ -173,7 +174,7 @@ def test_tree_breast_cancer_matches_sklearn_on_the_same_split(capsys):
 
 def test_tree_summary_and_files(capsys, tmp_path):
     argv = ["tree", "demo:breast-cancer", "--criterion", "entropy", "--max-depth", "3",
-            "--out", str(tmp_path)]
+            "--out", str(tmp_path), "--no-plots"]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "root split:" in text and "held-out: accuracy" in text and "|---" in text
