@@ -108,9 +108,11 @@ def main(argv: list[str]) -> int:
     wait_for(window.state.runFinished)
     grab("train-done")
 
+    if "network" in window.pages:
+        network_shots(window, grab)
     computed = ("explore", "trees")  # these pages show results once they have computed
     for name in window.pages:
-        if name not in ("data", "train", *computed):
+        if name not in ("data", "train", "network", *computed):
             window.show_page(name)
             settle(1.0)
             grab(name)
@@ -122,6 +124,26 @@ def main(argv: list[str]) -> int:
     playground_shot(window, grab)
     window.close()
     return 0
+
+
+def network_shots(window: Any, grab: Callable[[str], None]) -> None:
+    """The 1-D CNN for the loaded DNA, then the same network with a kernel too long."""
+    from core.nn.presets import make_preset
+    from core.nn.spec import LayerSpec
+
+    page = window.show_page("network")
+    shape, n_out = window.state.input_shape, window.state.n_outputs
+    spec = make_preset("cnn1d", shape, n_out)
+    page.editor.set_spec(spec)
+    page.editor.select((0,))
+    grab("network")
+    bad = spec.copy()
+    bad.layers[0] = LayerSpec("Conv1D", {"filters": 32, "kernel": shape[0] + 10,
+                                         "activation": "relu"})
+    page.editor.set_spec(bad)
+    page.editor.select((0,))
+    grab("network-error")
+    window.state.set_network(None)  # the later shots train with the Train page's presets
 
 
 def _open_demo(window: Any, source: str) -> None:

@@ -811,6 +811,20 @@ class TrainPage(QWidget):
 
     def _on_network_changed(self) -> None:
         self.network.show_custom(self.state.network_spec, self.state.network_source)
+        self._update_buttons()
+
+    def network_problem(self) -> str | None:
+        """Why the Network page's design cannot train on the loaded data, or None.
+
+        Shapes only (no torch), so it is cheap enough to run on every edit."""
+        spec, shape, n_out = self.state.network_spec, self.state.input_shape, \
+            self.state.n_outputs
+        if spec is None or shape is None or n_out is None:
+            return None
+        from core.nn.shapes import infer
+
+        summary = infer(spec, shape, n_out)
+        return None if summary.ok else summary.errors[0]
 
     def _on_use_preset(self) -> None:
         self.state.set_network(None)
@@ -970,7 +984,10 @@ class TrainPage(QWidget):
     def _update_buttons(self) -> None:
         running = self.running
         paused = running and self.worker.control.paused
-        self.start_button.setEnabled(self.state.dataset is not None)
+        problem = self.network_problem()
+        self.start_button.setEnabled(self.state.dataset is not None and problem is None)
+        self.start_button.setToolTip(
+            f"Fix the network first: {problem}" if problem else "Start training (Ctrl+Return)")
         self.start_button.setText("Restart" if running else "Start")
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")

@@ -249,3 +249,16 @@ def test_results_frame_puts_the_network_beside_the_baselines() -> None:
     accuracy = frame.set_index("metric").loc["accuracy"]
     assert accuracy.tolist() == ["1.0000", "0.8000", "0.6000"]
     assert frame.set_index("metric").loc["roc auc", "Network (test)"] == "\u2013"
+
+
+def test_train_is_disabled_while_the_custom_network_does_not_fit(
+    qtbot: QtBot, page: TrainPage
+) -> None:
+    page.state.set_summary({"input_shape": [2]})
+    assert page.start_button.isEnabled()
+    bad = NetworkSpec([LayerSpec("Conv1D", {"filters": 4, "kernel": 3})])  # xor rows are flat
+    page.state.set_network(bad)
+    assert not page.start_button.isEnabled()
+    assert "layer 1 Conv1D" in page.start_button.toolTip()
+    page.state.set_network(NetworkSpec([LayerSpec("Dense", {"units": 4})]))
+    assert page.start_button.isEnabled()
