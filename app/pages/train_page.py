@@ -50,6 +50,8 @@ from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel
 from app.workers import TrainRequest, TrainWorker
+from core.classic.surface import hidden_embedding
+from core.errors import MendelError
 from core.nn.layers import ACTIVATIONS
 from core.nn.presets import PRESETS, suggest_preset
 from core.train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
@@ -623,6 +625,7 @@ class TrainPage(QWidget):
     run_event = Signal(object)
     # (epoch, state dict): weights copied on the training thread for the live views
     epoch_weights = Signal(int, object)
+    epoch_embedding = Signal(int, object, object)  # epoch, Embedding, layer path
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -778,6 +781,7 @@ class TrainPage(QWidget):
         self.form.changed.connect(self._on_form_changed)
         self.network.use_preset_requested.connect(self._on_use_preset)
         self.epoch_weights.connect(self._on_epoch_weights)
+        self.epoch_embedding.connect(self._on_epoch_embedding)
         s.runFinished.connect(self._on_views_finished)
 
     def plot_panels(self) -> list[PlotPanel]:
@@ -938,6 +942,7 @@ class TrainPage(QWidget):
         """The curves beside tabs that follow the weights while the network trains."""
         self.surface_view = DecisionSurface(self.state)
         self.embedding_view = EmbeddingView()
+        self.embedding_view.worker_computes = True  # see _publish_weights
         self.live_views = QTabWidget()
         self.live_views.addTab(self.surface_view, "Decision surface")
         self.live_views.addTab(self.embedding_view, "Hidden layer")
@@ -963,6 +968,17 @@ class TrainPage(QWidget):
         self._weights_sent = now
         state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         self.epoch_weights.emit(epoch, state)
+        request = self.embedding_view.worker_request()
+        if request is not None:
+            path, X, previous = request
+            try:
+                emb = hidden_embedding(model, X, path, previous)
+            except MendelError:
+                return  # the view says why when it next projects on the main thread
+            self.epoch_embedding.emit(epoch, emb, path)
+
+    def _on_epoch_embedding(self, epoch: int, emb: Any, path: Any) -> None:
+        self.embedding_view.show_embedding(emb, epoch, path)
 
     def _on_views_prepared(self, prepared: Any) -> None:
         self._weights_sent = 0.0

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.plots.colors import brush_table, class_colors
@@ -38,6 +38,11 @@ class EmbeddingView(QWidget):
         self._source: Any = None
         self._epoch: int | None = None
         self._deferred: tuple[Any, int | None] | None = None
+        # Read by the training thread (``worker_request``): plain values the main thread
+        # replaces whole, never Qt calls, so the worker can compute the embedding itself.
+        self._path: tuple[int, ...] | None = None
+        self._shown = False
+        self.worker_computes = False  # a live run's epochs arrive as ready embeddings
         self._throttle = Throttle(self, self._evaluate, MAX_HZ)
         self.layer = QComboBox()
         self.layer.setToolTip("The layer whose outputs are projected")
@@ -87,6 +92,7 @@ class EmbeddingView(QWidget):
             self.layer.addItem(f"{info.number}  {info.label}  ({shape})", info.path)
         self.layer.setCurrentIndex(max(self.layer.count() - 1, 0))  # the last hidden layer
         self.layer.blockSignals(False)
+        self._path = self.layer.currentData()
         for item in self.points:
             self.plot.removeItem(item)
         self.points = []
@@ -96,7 +102,27 @@ class EmbeddingView(QWidget):
     def update_model(self, model_or_state_dict: Any, epoch: int | None = None) -> None:
         if self.prepared is None:
             return
+        if self.worker_computes:  # drawn by show_embedding; kept for a change of layer
+            self._source, self._epoch = model_or_state_dict, epoch
+            return
         self._throttle.push((model_or_state_dict, epoch))
+
+    def worker_request(self) -> tuple[tuple[int, ...], np.ndarray, np.ndarray | None] | None:
+        """(layer path, rows, previous coordinates) for the training thread to project after
+        an epoch, or None while the view is hidden. Projecting on the main thread would
+        stall the window for a forward pass and a PCA every epoch."""
+        path, X = self._path, self.X
+        if not self._shown or path is None or len(X) == 0:
+            return None
+        return path, X, self.coords
+
+    def show_embedding(self, emb: Any, epoch: int, path: tuple[int, ...]) -> None:
+        """Draw a projection the training thread computed (main thread)."""
+        if self.prepared is None or path != self._path or len(emb.coords) != len(self.X):
+            return  # a stale epoch of an earlier run or layer
+        self.coords = emb.coords
+        self._draw(emb.coords)
+        self._describe(emb, epoch)
 
     def set_outcome(self, outcome: Any) -> None:
         if outcome is None or outcome.result is None or outcome.result.model is None:
@@ -110,6 +136,7 @@ class EmbeddingView(QWidget):
         self._throttle.flush()
 
     def _on_layer_changed(self) -> None:
+        self._path = self.layer.currentData()
         self.coords = None  # another layer: no sign to keep consistent with
         if self._source is not None:
             self._evaluate((self._source, self._epoch))
@@ -134,6 +161,9 @@ class EmbeddingView(QWidget):
             return
         self.coords = emb.coords
         self._draw(emb.coords)
+        self._describe(emb, epoch)
+
+    def _describe(self, emb: Any, epoch: int | None) -> None:
         when = f"after epoch {epoch}" if epoch is not None else ""
         self.status.setText(
             f"{len(self.X)} samples, {emb.n_features} activations each, {when}: PC1 holds "
@@ -160,8 +190,13 @@ class EmbeddingView(QWidget):
         for item, (idx, _) in zip(self.points, groups, strict=True):
             item.setData(coords[idx, 0], coords[idx, 1])
 
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self._shown = False
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._shown = True
         if self._deferred is not None:
             self._evaluate(self._deferred)
 

@@ -195,13 +195,13 @@ def project_2d(acts: np.ndarray, previous: np.ndarray | None = None,
         total = float((centred ** 2).sum())
         if total > 0:
             k = min(2, n, f)
-            if min(n, f) > 50:
-                from sklearn.utils.extmath import randomized_svd
+            # torch's SVD runs on torch's thread pool (one thread while a run trains):
+            # numpy's BLAS threads would spin and take the cores from the training thread
+            # and the window, as this runs after every epoch of a live run.
+            import torch
 
-                u, s, _ = randomized_svd(centred, k, random_state=seed)
-            else:
-                u, s, _ = np.linalg.svd(centred, full_matrices=False)
-                u, s = u[:, :k], s[:k]
+            u_t, s_t, _ = torch.linalg.svd(torch.from_numpy(centred), full_matrices=False)
+            u, s = u_t[:, :k].numpy(), s_t[:k].numpy()
             coords[:, :k] = u * s
             explained[:k] = s ** 2 / total
     if previous is not None and previous.shape == coords.shape:
