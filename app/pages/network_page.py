@@ -16,6 +16,7 @@ from app.state import AppState
 from app.widgets.network_editor import NetworkEditor
 from core.data.preprocessing import make_preprocessing
 from core.errors import MendelError
+from core.nn.presets import make_preset, suggest_preset
 from core.nn.spec import NetworkSpec
 
 SOURCE = "Network page"
@@ -31,6 +32,7 @@ class NetworkPage(QWidget):
         self.state = state
         self.editor = NetworkEditor()
         self._syncing = False
+        self._suggested = False  # the editor shows an automatic suggestion, not a design
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.editor)
@@ -65,6 +67,22 @@ class NetworkPage(QWidget):
             self.editor.set_input(None, ds.n_outputs, ds.task, ds.modality)
             return
         self.editor.set_input(shape, ds.n_outputs, ds.task, ds.modality)
+        if self.state.network_spec is None and (self._suggested or not self.editor.spec().layers):
+            self._show_suggestion(ds.modality, shape, ds.n_outputs)
+
+    def _show_suggestion(self, modality: str, shape: tuple[int, ...], n_outputs: int) -> None:
+        """Until the user designs a network, show the preset suited to the data, so the
+        page never opens empty; it is not pushed to the Train page until edited."""
+        try:
+            spec = make_preset(suggest_preset(modality, shape), shape, n_outputs)
+        except MendelError:
+            return
+        self._syncing = True
+        try:
+            self.editor.set_spec(spec)
+        finally:
+            self._syncing = False
+        self._suggested = True
 
     @Slot()
     def _network_changed(self) -> None:
@@ -81,6 +99,7 @@ class NetworkPage(QWidget):
     @Slot(object)
     def _spec_edited(self, spec: NetworkSpec) -> None:
         if not self._syncing:
+            self._suggested = False
             self.state.set_network(spec, SOURCE)
 
     @Slot()

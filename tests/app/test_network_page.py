@@ -334,3 +334,26 @@ def test_page_follows_session_state(qtbot):
     assert state.network_source == "run bundle"  # no echo back into the state
     state.set_network(None)
     assert page.editor.spec().to_dict() == other.to_dict()
+
+
+def test_page_opens_on_the_suggested_preset_until_the_user_designs(qtbot):
+    from app.pages.network_page import NetworkPage
+    from app.state import AppState
+    from core.data.load import LoadOptions, load_dataset
+
+    state = AppState()
+    page = NetworkPage(state)
+    qtbot.addWidget(page)
+    motif = load_dataset("demo:motif", LoadOptions(demo_size=60))
+    state.set_dataset(motif, "demo:motif", LoadOptions())
+    kinds = [layer.kind for layer in page.editor.spec().layers]
+    assert "Conv1D" in kinds and page.is_valid()  # the 1-D CNN suits one-hot DNA
+    assert state.network_spec is None  # a suggestion is not pushed to the Train page
+    iris = load_dataset("demo:iris", LoadOptions())
+    state.set_dataset(iris, "demo:iris", LoadOptions())
+    kinds = [layer.kind for layer in page.editor.spec().layers]
+    assert "Conv1D" not in kinds and "Dense" in kinds and page.is_valid()
+    page.editor.add_layer("Dropout")  # the user's own design from now on
+    assert state.network_spec is not None
+    state.set_dataset(motif, "demo:motif", LoadOptions())
+    assert "Dropout" in [layer.kind for layer in page.editor.spec().layers]
