@@ -248,27 +248,15 @@ class TrainConfigForm(QWidget):
         self.early_stopping = QSpinBox()
         self.early_stopping.setRange(1, 10_000)
         self.early_stopping.setSuffix(" epochs")
-        es_row = QWidget()
-        row = QHBoxLayout(es_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.early_stopping_on)
-        row.addWidget(self.early_stopping, 1)
-        for w in (self.early_stopping_on, self.early_stopping):
-            w.setToolTip(TIPS["early_stopping"])
-        self._add(reg, "early_stopping", "Early stopping", es_row)
+        self._switched_row(reg, "early_stopping", "Early stopping", self.early_stopping_on,
+                           self.early_stopping)
         self.restore_best = self._check(reg, "restore_best", "Keep the best epoch's weights")
         self.grad_clip_on = QCheckBox("clip at")
         self.grad_clip = QDoubleSpinBox()
         self.grad_clip.setRange(0.001, 1e6)
         self.grad_clip.setValue(1.0)
-        gc_row = QWidget()
-        row = QHBoxLayout(gc_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.grad_clip_on)
-        row.addWidget(self.grad_clip, 1)
-        for w in (self.grad_clip_on, self.grad_clip):
-            w.setToolTip(TIPS["grad_clip"])
-        self._add(reg, "grad_clip", "Gradient norm", gc_row)
+        self._switched_row(reg, "grad_clip", "Gradient norm", self.grad_clip_on,
+                           self.grad_clip)
 
         sched = self._group(layout, "Learning-rate schedule")
         self.schedule = self._combo(sched, "schedule", "Schedule", SCHEDULES)
@@ -295,6 +283,18 @@ class TrainConfigForm(QWidget):
         self.set_config(TrainConfig())
 
     # -- building ------------------------------------------------------------------------
+    def _switched_row(self, group: QFormLayout, key: str, label: str, switch: QCheckBox,
+                      value: QWidget) -> None:
+        """An optional value: a check box that turns it on, then its spin box."""
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(switch)
+        row.addWidget(value, 1)
+        for w in (switch, value):
+            w.setToolTip(TIPS[key])
+        self._add(group, key, label, holder)
+
     def _group(self, layout: QVBoxLayout, title: str) -> QFormLayout:
         box = QGroupBox(title, self)
         form = QFormLayout(box)

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
-    QImage,
     QMouseEvent,
-    QPainter,
     QPainterPath,
     QPen,
     QPolygonF,
     QWheelEvent,
 )
-from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QFileDialog,
     QGraphicsEllipseItem,
@@ -30,7 +27,6 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsSimpleTextItem,
-    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -39,8 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
 from app.widgets.layer_stack import ERROR_COLOR, shape_text
 from core.errors import ExportError
+from core.export.atomic import write_bytes_atomic
 from core.nn.layers import LAYER_KINDS
 from core.nn.shapes import LayerInfo, NetworkSummary
 from core.nn.spec import LayerSpec, NetworkSpec
@@ -77,20 +75,13 @@ def _arrow(scene: QGraphicsScene, points: list[QPointF], color: QColor = LINE) -
     arrowhead.setZValue(-1)
 
 
-class NetworkDiagram(QGraphicsView):
+class NetworkDiagram(DiagramView):
     """Boxes and arrows for a network; ``layerClicked(path)`` when a layer box is clicked."""
 
     layerClicked = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.setRenderHints(QPainter.RenderHint.Antialiasing
-                            | QPainter.RenderHint.TextAntialiasing)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setBackgroundBrush(QColor("#ffffff"))
-        self.setAccessibleName("Network diagram")
+        super().__init__("Network diagram", parent)
         self._boxes: dict[LayerPath, QGraphicsRectItem] = {}
         self._auto: list[QGraphicsRectItem] = []
         self._pens: dict[LayerPath, QPen] = {}
@@ -267,30 +258,18 @@ class NetworkDiagram(QGraphicsView):
 
     # --- export ----------------------------------------------------------------------------
     def export_png(self, path: str | Path, scale: float = 2.0) -> None:
-        rect = self.sceneRect()
-        image = QImage(QSize(int(rect.width() * scale), int(rect.height() * scale)),
-                       QImage.Format.Format_ARGB32)
-        image.fill(QColor("#ffffff"))
-        painter = QPainter(image)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing
-                               | QPainter.RenderHint.TextAntialiasing)
-        self.scene().render(painter, QRectF(image.rect()), rect)
-        painter.end()
-        if not image.save(str(path), "PNG"):
-            raise ExportError("cannot write the PNG file", str(path))
+        self._write(path, scene_png_bytes(self.scene(), self.sceneRect(), scale))
 
     def export_svg(self, path: str | Path) -> None:
-        rect = self.sceneRect()
-        generator = QSvgGenerator()
-        generator.setFileName(str(path))
-        generator.setSize(QSize(int(rect.width()), int(rect.height())))
-        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-        generator.setTitle("Mendel network diagram")
-        painter = QPainter()
-        if not painter.begin(generator):
-            raise ExportError("cannot write the SVG file", str(path))
-        self.scene().render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-        painter.end()
+        self._write(path, scene_svg_bytes(self.scene(), self.sceneRect(),
+                                          "Mendel network diagram"))
+
+    @staticmethod
+    def _write(path: str | Path, data: bytes) -> None:
+        try:
+            write_bytes_atomic(Path(path), data)
+        except OSError as exc:
+            raise ExportError(f"cannot write the file: {exc.strerror or exc}", str(path)) from None
 
 
 class DiagramPanel(QWidget):

@@ -13,13 +13,12 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
-    QImage,
     QPainter,
     QPainterPath,
     QPen,
@@ -29,15 +28,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPathItem,
-    QGraphicsScene,
     QGraphicsSceneMouseEvent,
     QGraphicsSimpleTextItem,
-    QGraphicsView,
     QStyleOptionGraphicsItem,
     QWidget,
 )
 
 from app.plots.colors import class_colors
+from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
 from core.classic.tree import TreeNode, TreeResult
 from core.errors import ExportError
 from core.export.atomic import write_bytes_atomic
@@ -147,21 +145,14 @@ class NodeItem(QGraphicsItem):
         event.accept()
 
 
-class TreeDiagram(QGraphicsView):
+class TreeDiagram(DiagramView):
     """The tree of a ``TreeResult``; ``node_items`` holds one item per node."""
 
     toggled = Signal(int, bool)  # node id, now collapsed
     zoomChanged = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setScene(QGraphicsScene(self))
-        self.setRenderHints(QPainter.RenderHint.Antialiasing
-                            | QPainter.RenderHint.TextAntialiasing)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setBackgroundBrush(QColor("white"))
-        self.setAccessibleName("Decision tree diagram")
+        super().__init__("Decision tree diagram", parent)
         self.result: TreeResult | None = None
         self.node_items: dict[int, NodeItem] = {}
         self.edge_items: dict[int, QGraphicsPathItem] = {}  # keyed by child id
@@ -386,40 +377,14 @@ class TreeDiagram(QGraphicsView):
         super().wheelEvent(event)
 
     # -- export ------------------------------------------------------------------------------------
-    def _render(self, painter: QPainter, target: QRectF, source: QRectF) -> None:
-        painter.fillRect(target, QColor("white"))
-        self.scene().render(painter, target, source)
+    def _source(self) -> QRectF:
+        return self.scene().itemsBoundingRect().adjusted(-12, -12, 12, 12)
 
     def png_bytes(self, scale: float = 2.0) -> bytes:
-        source = self.scene().itemsBoundingRect().adjusted(-12, -12, 12, 12)
-        size = QSize(max(1, int(source.width() * scale)), max(1, int(source.height() * scale)))
-        image = QImage(size, QImage.Format.Format_ARGB32)
-        image.fill(QColor("white"))
-        painter = QPainter(image)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing
-                               | QPainter.RenderHint.TextAntialiasing)
-        self._render(painter, QRectF(0, 0, size.width(), size.height()), source)
-        painter.end()
-        return _encode(image)
+        return scene_png_bytes(self.scene(), self._source(), scale)
 
     def svg_bytes(self) -> bytes:
-        from PySide6.QtSvg import QSvgGenerator
-
-        source = self.scene().itemsBoundingRect().adjusted(-12, -12, 12, 12)
-        data = QByteArray()
-        buffer = QBuffer(data)
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        generator = QSvgGenerator()
-        generator.setOutputDevice(buffer)
-        generator.setSize(QSize(int(source.width()), int(source.height())))
-        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
-        generator.setTitle("Decision tree")
-        generator.setDescription("Drawn by Mendel")
-        painter = QPainter(generator)
-        self._render(painter, QRectF(0, 0, source.width(), source.height()), source)
-        painter.end()
-        buffer.close()
-        return bytes(data.data())
+        return scene_svg_bytes(self.scene(), self._source(), "Decision tree")
 
     def export(self, path: str | Path) -> Path:
         """Write the visible diagram; the suffix (.png or .svg) picks the format."""
@@ -436,11 +401,3 @@ class TreeDiagram(QGraphicsView):
             raise ExportError(f"cannot write the file: {exc.strerror or exc}", str(path)) from None
         return path
 
-
-def _encode(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
-    buffer.close()
-    return bytes(data.data())
