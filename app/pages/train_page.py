@@ -127,6 +127,12 @@ PRESET_OPTION_TIPS = {
     "blocks": "Residual blocks: each adds its input back to its output (a skip connection).",
 }
 
+WEIGHTS_INTERVAL_S = 0.2  # per-epoch weights to the live views, at most 5 times a second
+EMBEDDING_INTERVAL_S = 0.5  # the hidden-layer picture: at most twice a second...
+EMBEDDING_TIME_SHARE = 0.03  # ...and at most this share of the training time
+PROGRESS_INTERVAL_S = 0.2
+LOSS_REDRAW_HZ = 5.0
+EPOCH_REDRAW_HZ = 2.0
 OVERFIT_WINDOW = 3  # epochs of rising validation loss before we say "overfitting"
 MAIN_METRIC = {"classification": ("accuracy", "accuracy"), "regression": ("r2", "R\u00b2")}
 RESULT_METRICS = {
@@ -634,6 +640,7 @@ class TrainPage(QWidget):
         self._task: str | None = None
         self._run_t0 = 0.0
         self._epochs = 0
+        self._progress_shown = -math.inf
         self._batches = 1
         self._train_losses: list[float] = []
         self._val_losses: list[float] = []
@@ -691,16 +698,20 @@ class TrainPage(QWidget):
         self.run_label.setStyleSheet("color: #606060;")
         self.run_label.setWordWrap(True)
 
-        self.loss_plot = LivePlot("epoch", "loss",
+        # Redraw rates: each redraw's Python holds the GIL the training thread needs, so
+        # the per-batch trace redraws 5 times a second and per-epoch curves twice.
+        self.loss_plot = LivePlot("epoch", "loss", redraw_hz=LOSS_REDRAW_HZ,
                                   empty_text="Press Start (Ctrl+Enter): the training and "
                                              "validation loss appear here, epoch by epoch.")
         self.loss_plot.add_curve("batch", "batch loss", "#1f77b4", faint=True)
         self.loss_plot.add_curve("train", "training", "#1f77b4")
         self.loss_plot.add_curve("val", "validation", "#ff7f0e")
-        self.metric_plot = LivePlot("epoch", "accuracy", legend="bottom-right")
+        self.metric_plot = LivePlot("epoch", "accuracy", legend="bottom-right",
+                                    redraw_hz=EPOCH_REDRAW_HZ)
         self.metric_plot.add_curve("train", "training", "#1f77b4")
         self.metric_plot.add_curve("val", "validation", "#ff7f0e")
-        self.lr_plot = LivePlot("epoch", "learning rate (log scale)", log_y=True)
+        self.lr_plot = LivePlot("epoch", "learning rate (log scale)", log_y=True,
+                                redraw_hz=EPOCH_REDRAW_HZ)
         self.lr_plot.add_curve("lr", "learning rate", "#2ca02c")
         self.lr_plot.setYRange(-4, -1)  # 1e-4..1e-1 until a run starts (log axis)
         on_error = self.message_bar.show_error
@@ -951,7 +962,7 @@ class TrainPage(QWidget):
         self.live_views.setTabToolTip(1, "A hidden layer's outputs on the validation samples, "
                                          "projected on two principal components")
         self.live_views.setCurrentIndex(0 if self.surface_view.available else 1)
-        self._weights_sent = 0.0
+        self._weights_sent = self._embedding_sent = self._embedding_cost = 0.0
         row = QSplitter(Qt.Orientation.Horizontal)
         row.addWidget(plots)
         row.addWidget(self.live_views)
@@ -961,27 +972,37 @@ class TrainPage(QWidget):
 
     def _publish_weights(self, epoch: int, model: Any) -> None:
         """Runs on the training thread after each epoch: copy the weights (at most five
-        times a second; the final model comes with the finished run) and signal them."""
+        times a second; the final model comes with the finished run) and signal them.
+
+        The hidden-layer projection is computed here too (on the window's thread it would
+        stall clicks), but only as often as keeps its cost within
+        ``EMBEDDING_TIME_SHARE`` of the training time: it delays the next epoch."""
         now = time.monotonic()
-        if now - self._weights_sent < 0.2:
+        if now - self._weights_sent < WEIGHTS_INTERVAL_S:
             return
         self._weights_sent = now
         state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         self.epoch_weights.emit(epoch, state)
+        wait = max(EMBEDDING_INTERVAL_S, self._embedding_cost / EMBEDDING_TIME_SHARE)
+        if now - self._embedding_sent < wait:
+            return
         request = self.embedding_view.worker_request()
-        if request is not None:
-            path, X, previous = request
-            try:
-                emb = hidden_embedding(model, X, path, previous)
-            except MendelError:
-                return  # the view says why when it next projects on the main thread
-            self.epoch_embedding.emit(epoch, emb, path)
+        if request is None:
+            return
+        path, X, previous = request
+        try:
+            emb = hidden_embedding(model, X, path, previous)
+        except MendelError:
+            return  # the view says why when it next projects on the main thread
+        done = time.monotonic()
+        self._embedding_sent, self._embedding_cost = done, done - now
+        self.epoch_embedding.emit(epoch, emb, path)
 
     def _on_epoch_embedding(self, epoch: int, emb: Any, path: Any) -> None:
         self.embedding_view.show_embedding(emb, epoch, path)
 
     def _on_views_prepared(self, prepared: Any) -> None:
-        self._weights_sent = 0.0
+        self._weights_sent = self._embedding_sent = self._embedding_cost = 0.0
         self.surface_view.set_prepared(prepared)
         self.embedding_view.set_prepared(prepared)
         if not self.surface_view.available and self.live_views.currentIndex() == 0:
@@ -1016,6 +1037,8 @@ class TrainPage(QWidget):
             plot.clear_data()
         self._train_losses, self._val_losses = [], []
         self._epochs = config.epochs
+        self._set_x_spans(config.epochs)  # now, while the data are prepared: not mid-run
+        self._progress_shown = -math.inf
         self._batches = 1
         self._run_t0 = time.monotonic()
         self.progress.setRange(0, 0)  # busy until the first batch
@@ -1032,6 +1055,10 @@ class TrainPage(QWidget):
             self.metric_panel.hint.setText("1 is perfect, 0 is no better than the mean")
         else:
             self.metric_panel.hint.setText("fraction of samples classified correctly")
+
+    def _set_x_spans(self, epochs: int) -> None:
+        for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
+            plot.set_x_span(0 if plot is self.loss_plot else 1, max(epochs, 2))
 
     def _stale_sender(self) -> bool:
         """True for a late signal from a run that was stopped and replaced."""
@@ -1064,12 +1091,12 @@ class TrainPage(QWidget):
         elif isinstance(ev, EpochFinished):
             self._on_epoch(ev)
         elif isinstance(ev, RunStarted):
+            if ev.epochs != self._epochs:
+                self._set_x_spans(ev.epochs)
             self._batches = ev.batches_per_epoch
             self._epochs = ev.epochs
             self.progress.setRange(0, ev.epochs * ev.batches_per_epoch)
             self.progress.setValue(0)
-            for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
-                plot.set_x_span(0 if plot is self.loss_plot else 1, max(ev.epochs, 2))
             self.progress.setFormat(f"Epoch 1/{ev.epochs}")
             self.state.set_run_state(f"training on {ev.device}")
             self._run_t0 = time.monotonic()
@@ -1082,12 +1109,16 @@ class TrainPage(QWidget):
     def _on_batch(self, ev: BatchFinished) -> None:
         x = ev.epoch - 1 + ev.batch / ev.batches_per_epoch
         self.loss_plot.append("batch", x, ev.loss)
+        paused = self.worker is not None and self.worker.control.paused
+        now = time.monotonic()
+        if now - self._progress_shown < PROGRESS_INTERVAL_S and not paused:
+            return  # each progress bar change repaints it at once
+        self._progress_shown = now
         done = (ev.epoch - 1) * ev.batches_per_epoch + ev.batch
         total = self._epochs * ev.batches_per_epoch
         elapsed = time.monotonic() - self._run_t0
         eta = elapsed / done * (total - done) if done else math.inf
         self.progress.setValue(min(done, total))
-        paused = self.worker is not None and self.worker.control.paused
         self.progress.setFormat(
             f"Epoch {ev.epoch}/{self._epochs} \u00b7 batch {ev.batch}/{ev.batches_per_epoch}"
             f" \u00b7 ETA {format_seconds(eta)}" + (" \u00b7 paused" if paused else ""))

@@ -1,6 +1,11 @@
 """What a hidden layer has learned: its activations on the validation samples, on their
 first two principal components, coloured by class.
 
+The points are splatted into an image (``app.plots.raster``) rather than drawn as a
+pyqtgraph scatter: the picture changes while a run trains, and a scatter's Python work on
+the window's thread stalls clicks and, through the GIL, the training itself. Clicking a
+class in the legend hides its points.
+
 Choose a layer (any layer of the network, by the numbers and names of the Network page);
 after each epoch the Train page hands over the weights and the picture is recomputed
 (a forward hook on that layer, eval mode, no gradients, at most ``MAX_HZ`` times a
@@ -14,15 +19,21 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.plots.colors import brush_table, class_colors
+from app.plots.colors import brush_table, class_colors, rgb_table
+from app.plots.raster import padded_bounds, scatter_rgba
 from app.widgets.decision_surface import LiveModel, Throttle
+from app.widgets.live_plot import sticky_range
+from app.widgets.pacer import pacer
 from core.classic.surface import EMBEDDING_SAMPLES, hidden_embedding
 from core.errors import MendelError
 
 MAX_HZ = 5.0
+POINT_RADIUS = 3.0  # pixels (logical; scaled by the screen's device pixel ratio)
+POINT_ALPHA = 220
 
 
 class EmbeddingView(QWidget):
@@ -50,13 +61,30 @@ class EmbeddingView(QWidget):
         self.status = QLabel("Train a network to see how its layers arrange the samples.")
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: #606060;")
+        # two lines reserved: a longer text must not shrink the plot (a resize redraws it)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 4)
         self.plot = pg.PlotWidget()
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "PC1 of the activations")
         item.setLabel("left", "PC2")
-        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(False)
+        item.getAxis("left").setWidth(48)  # tick labels of a new range must not resize it
+        item.hideButtons()
+        vb = item.getViewBox()
+        vb.setMouseEnabled(x=False, y=False)  # the image is drawn for the range it shows
+        vb.disableAutoRange()
+        vb.sigResized.connect(self._render)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
         self.legend = item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        # Legend entries only: never added to the plot. Hiding one (a click on it in the
+        # legend) hides that class in the image.
         self.points: list[pg.ScatterPlotItem] = []
+        self._labels = np.zeros(0, np.int64)
+        self._rgba = np.zeros((0, 4), np.uint8)
+        self._bounds = (-1.0, 1.0, -1.0, 1.0)
+        self._fitted = False  # False: the next picture sets the range
+        self._pending: tuple[Any, int | None] | None = None  # drawn on the pacer's turn
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(QLabel("Layer"))
@@ -93,10 +121,10 @@ class EmbeddingView(QWidget):
         self.layer.setCurrentIndex(max(self.layer.count() - 1, 0))  # the last hidden layer
         self.layer.blockSignals(False)
         self._path = self.layer.currentData()
-        for item in self.points:
-            self.plot.removeItem(item)
-        self.points = []
-        self.legend.clear()
+        self._fitted, self._pending = False, None
+        pacer().cancel(self)
+        self.image.clear()
+        self._make_legend()  # kept when the classes are the same as the last run's
         self.status.setText("Waiting for the first epoch\u2026")
 
     def update_model(self, model_or_state_dict: Any, epoch: int | None = None) -> None:
@@ -120,9 +148,9 @@ class EmbeddingView(QWidget):
         """Draw a projection the training thread computed (main thread)."""
         if self.prepared is None or path != self._path or len(emb.coords) != len(self.X):
             return  # a stale epoch of an earlier run or layer
-        self.coords = emb.coords
-        self._draw(emb.coords)
-        self._describe(emb, epoch)
+        self.coords = emb.coords  # at once: the next epoch's signs follow these
+        self._pending = (emb, epoch)
+        pacer().request(self._draw_pending)
 
     def set_outcome(self, outcome: Any) -> None:
         if outcome is None or outcome.result is None or outcome.result.model is None:
@@ -138,6 +166,7 @@ class EmbeddingView(QWidget):
     def _on_layer_changed(self) -> None:
         self._path = self.layer.currentData()
         self.coords = None  # another layer: no sign to keep consistent with
+        self._fitted = False
         if self._source is not None:
             self._evaluate((self._source, self._epoch))
 
@@ -170,25 +199,73 @@ class EmbeddingView(QWidget):
             f"{emb.explained[0] * 100:.0f} % of their variance, PC2 "
             f"{emb.explained[1] * 100:.0f} %.")
 
-    def _draw(self, coords: np.ndarray) -> None:
-        """Create the scatter items once per run, then only ``setData`` them."""
+    def _make_legend(self) -> None:
+        """One legend entry per class (made when a run is prepared, not mid-run: ten
+        entries cost 30 ms)."""
         data = self.prepared.data
-        groups = ([(np.flatnonzero(self.y == k), name) for k, name in
-                   enumerate(data.class_names or [])] if self.y is not None
-                  else [(np.arange(len(coords)), "samples")])
-        if len(self.points) != len(groups):
-            for item in self.points:
-                self.plot.removeItem(item)
-            self.legend.clear()
-            colors = class_colors(len(groups)) if self.y is not None else ["#3b6ea8"]
-            brushes = brush_table(colors, 200)
-            self.points = []
-            for (_, name), brush in zip(groups, brushes, strict=True):
-                item = pg.ScatterPlotItem(size=6, pen=None, brush=brush, name=str(name))
-                self.plot.addItem(item)
-                self.points.append(item)
-        for item, (idx, _) in zip(self.points, groups, strict=True):
-            item.setData(coords[idx, 0], coords[idx, 1])
+        names = (list(data.class_names or []) if self.y is not None else ["samples"])
+        if [p.name() for p in self.points] == [str(n) for n in names]:
+            return
+        self._clear_points()
+        colors = class_colors(len(names)) if self.y is not None else ["#3b6ea8"]
+        brushes = brush_table(colors, POINT_ALPHA)
+        for name, brush in zip(names, brushes, strict=True):
+            item = pg.ScatterPlotItem(size=7, pen=None, brush=brush, name=str(name))
+            item.visibleChanged.connect(self._render)
+            self.legend.addItem(item, str(name))
+            self.points.append(item)
+        self._rgba = np.column_stack([rgb_table(colors),
+                                      np.full(len(colors), POINT_ALPHA, np.uint8)])
+
+    def _draw_pending(self) -> None:
+        """The pacer's turn for the newest projection from the training thread."""
+        pending, self._pending = self._pending, None
+        if pending is not None and self.coords is not None:
+            self._draw(self.coords)
+            self._describe(*pending)
+
+    def _draw(self, coords: np.ndarray) -> None:
+        """Fit the range if the points need it and render the image."""
+        self._make_legend()
+        self._labels = (self.y.astype(np.int64) if self.y is not None
+                        else np.zeros(len(coords), np.int64))
+        # The range only moves when points leave it or shrink to under half of it: each
+        # move regenerates both axes, which cost more than drawing the points.
+        fit = padded_bounds(coords)
+        keep = self._bounds if self._fitted else (0.0, 0.0, 0.0, 0.0)
+        moved = [sticky_range((keep[2 * a], keep[2 * a + 1]), fit[2 * a], fit[2 * a + 1],
+                              margin=0.0) for a in range(2)]
+        if any(m is not None for m in moved):
+            self._bounds = fit
+            self._fitted = True
+            self.plot.getViewBox().setRange(xRange=fit[:2], yRange=fit[2:], padding=0)
+        self._render()
+
+    def _render(self) -> None:
+        """Splat the points at the view's pixel size (again after a resize)."""
+        if self.coords is None or len(self._labels) != len(self.coords):
+            self.image.clear()
+            return
+        vb = self.plot.getViewBox()
+        ratio = self.devicePixelRatioF()
+        size = (int(vb.width() * ratio), int(vb.height() * ratio))
+        if min(size) < 4:
+            return
+        rgba = self._rgba.copy()
+        for k, item in enumerate(self.points):
+            if not item.isVisible():
+                rgba[k, 3] = 0
+        img = scatter_rgba(self.coords, self._labels, rgba, size, self._bounds,
+                           POINT_RADIUS * ratio)
+        x0, x1, y0, y1 = self._bounds
+        self.image.setImage(img, autoLevels=False, levels=None)
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+
+    def _clear_points(self) -> None:
+        self._fitted = False
+        self.legend.clear()
+        self.points = []
+        self.image.clear()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)

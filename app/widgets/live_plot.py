@@ -2,23 +2,35 @@
 
 The performance checklist of pyqtgraph's ``PlotDataItem`` (and its ``scrollingPlots``
 example): each curve is created once; new points go into growing numpy buffers; the
-curves get ``setData`` from a single-shot QTimer, so however fast points arrive the plot
-redraws at most ``redraw_hz`` times a second (10 by default: curves still look live, and
-each redraw's Python work holds the GIL the training thread also needs);
+curves get ``setData`` through the application's ``Pacer`` (one live view per turn of the
+event loop), so however fast points arrive the plot redraws at most ``redraw_hz`` times
+a second (10 by default: curves still look live, and each redraw's Python work holds the
+GIL the training thread also needs);
 ``setDownsampling(auto=True, mode="peak")`` and ``setClipToView(True)`` (set on the plot,
 inherited by each curve) bound the work per redraw by the pixels, not the points.
 Hovering shows the exact value of the nearest point.
+
+While a run fills a plot (``set_x_span``), the plot sets its own y range in ``redraw``
+instead of pyqtgraph's auto-range: auto-range refits after the paint and asks for a second
+one, and every refit regenerates the axis. The range here only moves when a point falls
+outside it or the data have shrunk to under half of it (``sticky_range``), so most
+redraws repaint the curves alone. Panning or zooming by hand hands the range back to
+the user.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
+
+from app.widgets.pacer import pacer
 
 HOVER_RADIUS_PX = 24.0
 
@@ -41,6 +53,18 @@ class _Series:
         self.y[self.n] = y
         self.n += 1
         self.dirty = True
+
+
+def sticky_range(current: tuple[float, float], lo: float, hi: float,
+                 fill: float = 0.5, margin: float = 0.08) -> tuple[float, float] | None:
+    """A new (bottom, top) for data spanning ``lo``..``hi``, or None to keep ``current``:
+    kept while it holds the data and the data fill at least ``fill`` of it."""
+    bottom, top = current
+    span = hi - lo
+    if bottom <= lo and hi <= top and span >= fill * (top - bottom) and top > bottom:
+        return None
+    pad = margin * span if span > 0 else max(abs(hi) * 0.1, 1e-3)
+    return lo - pad, hi + pad
 
 
 class LivePlot(pg.PlotWidget):
@@ -66,10 +90,11 @@ class LivePlot(pg.PlotWidget):
         self.x_label = x_label
         self._series: dict[str, _Series] = {}
         self.redraw_count = 0  # how often curves were pushed to pyqtgraph (benchmarks)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(max(1, int(1000 / redraw_hz)))
-        self._timer.timeout.connect(self.redraw)
+        self._log_y = log_y
+        self._manage_y = False  # set_x_span: redraw fits y itself (see the module doc)
+        item.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
+        self._interval = 1.0 / redraw_hz
+        self._last_redraw = -math.inf
         self._hover_text: pg.TextItem | None = None  # made on the first hover: hidden
         self._hover_dot: pg.ScatterPlotItem | None = None  # items still cost per redraw
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -130,8 +155,9 @@ class LivePlot(pg.PlotWidget):
         """Fix the x axis (e.g. to every epoch of the run) while y keeps fitting the data:
         the reader sees how far the run has come, and the axis is not redrawn per point."""
         vb = self.getPlotItem().getViewBox()
-        vb.enableAutoRange(x=False, y=True)
+        vb.disableAutoRange()
         vb.setXRange(lo, hi, padding=0.02)
+        self._manage_y = True
 
     def set_empty_text(self, text: str) -> None:
         self._empty.setText(text)
@@ -139,21 +165,39 @@ class LivePlot(pg.PlotWidget):
 
     def redraw(self) -> None:
         """Push the new points of every changed curve to pyqtgraph (main thread only)."""
-        self._timer.stop()
+        pacer().cancel(self)
+        self._last_redraw = time.monotonic()
         self.redraw_count += 1
         for s in self._series.values():
             if s.dirty:
                 s.curve.setData(s.x[: s.n], s.y[: s.n])
                 s.dirty = False
+        if self._manage_y:
+            self._fit_y()
         self._update_empty()
+
+    def _fit_y(self) -> None:
+        ys = [s.y[: s.n] for s in self._series.values() if s.n and s.curve.isVisible()]
+        y = np.concatenate(ys) if ys else np.zeros(0)
+        y = y[np.isfinite(y) & (y > 0)] if self._log_y else y[np.isfinite(y)]
+        if not len(y):
+            return
+        if self._log_y:
+            y = np.log10(y)
+        vb = self.getPlotItem().getViewBox()
+        new = sticky_range(tuple(vb.viewRange()[1]), float(y.min()), float(y.max()))
+        if new is not None:
+            vb.setYRange(*new, padding=0)
+
+    def _on_manual_range(self, *_: object) -> None:
+        self._manage_y = False
 
     @property
     def redraw_pending(self) -> bool:
-        return self._timer.isActive()
+        return pacer().pending(self)
 
     def _schedule(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+        pacer().request(self.redraw, self._last_redraw + self._interval)
 
     def _update_empty(self) -> None:
         has_data = any(s.n for s in self._series.values())

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from app.plots.colors import class_colors, rgb_table
 from app.state import AppState
 from app.widgets.decision_surface import DecisionSurface, surface_rgb
 from app.widgets.embedding_view import EmbeddingView
@@ -164,7 +165,18 @@ def test_embedding_of_a_hidden_layer_follows_the_weights(qtbot):
     n = len(prepared.data.X_val)
     assert view.coords.shape == (n, 2)
     assert [p.name() for p in view.points] == ["setosa", "versicolor", "virginica"]
-    assert sum(len(p.getData()[0]) for p in view.points) == n
+    img = view.image.image
+    ratio = view.devicePixelRatioF()
+    vb = view.plot.getViewBox()
+    assert img.shape[:2] == (int(vb.height() * ratio), int(vb.width() * ratio))
+    colours = {tuple(c) for c in img.reshape(-1, 4)[img.reshape(-1, 4)[:, 3] > 0][:, :3]}
+    assert colours == {tuple(c) for c in rgb_table(class_colors(3))}
+    x0, x1, y0, y1 = view._bounds  # the view shows exactly the range the image covers
+    assert vb.viewRange()[0] == pytest.approx([x0, x1]) and x0 < view.coords[:, 0].min()
+    view.points[0].setVisible(False)  # a click on "setosa" in the legend hides it
+    shown = {tuple(c) for c in view.image.image.reshape(-1, 4)[
+        view.image.image.reshape(-1, 4)[:, 3] > 0][:, :3]}
+    assert tuple(rgb_table(class_colors(3))[0]) not in shown and len(shown) == 2
     assert "5 activations each, after epoch 1" in view.status.text()
     view.layer.setCurrentIndex(0)  # another layer: recomputed at once
     assert "8 activations each" in view.status.text()

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
-from app.widgets.live_plot import LivePlot
+from app.widgets.live_plot import LivePlot, sticky_range
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel, export_plot, plot_csv_text
 from app.widgets.table_model import DataFrameModel, ThumbnailModel, image_to_qimage
@@ -43,6 +43,65 @@ def test_points_are_buffered_and_drawn_by_one_timer_tick(qtbot: QtBot, plot: Liv
     assert plot.curve("train").opts["autoDownsample"] and plot.curve("train").opts["clipToView"]
     plot.clear_data()
     assert plot.data("train")[0].size == 0
+
+
+def test_sticky_range_moves_only_when_the_data_leave_it_or_shrink_to_under_half() -> None:
+    assert sticky_range((0.0, 10.0), 2.0, 9.0) is None
+    assert sticky_range((0.0, 10.0), 2.0, 5.0) == pytest.approx((1.76, 5.24))  # 30 % full
+    assert sticky_range((0.0, 10.0), -1.0, 9.0) == pytest.approx((-1.8, 9.8))
+    assert sticky_range((0.0, 0.0), 3.0, 3.0) == pytest.approx((2.7, 3.3))  # no spread
+
+
+def test_during_a_run_the_plot_fits_y_itself_until_the_user_pans(qtbot: QtBot,
+                                                                 plot: LivePlot) -> None:
+    plot.set_x_span(0, 10)
+    vb = plot.getPlotItem().getViewBox()
+    plot.append("train", 1, 2.0)
+    plot.append("train", 2, 1.0)
+    plot.redraw()
+    lo, hi = vb.viewRange()[1]
+    assert lo < 1.0 and hi > 2.0 and not vb.autoRangeEnabled()[1]
+    plot.append("train", 3, 1.5)  # inside: the axes stay as they are
+    plot.redraw()
+    assert vb.viewRange()[1] == [lo, hi]
+    plot.append("train", 4, 0.2)  # below: the range grows to hold it
+    plot.redraw()
+    assert vb.viewRange()[1][0] < 0.2 and vb.viewRange()[0] == pytest.approx([-0.2, 10.2])
+    vb.sigRangeChangedManually.emit([False, True])  # the user zoomed: hands off
+    vb.setYRange(5, 6, padding=0)
+    plot.append("train", 5, -3.0)
+    plot.redraw()
+    assert vb.viewRange()[1] == pytest.approx([5, 6])
+
+
+def test_live_views_take_turns_one_per_tick(qtbot: QtBot) -> None:
+    import time
+
+    from app.widgets.pacer import Pacer
+
+    class View:
+        def __init__(self, name: str, log: list[str]) -> None:
+            self.name, self.log = name, log
+
+        def redraw(self) -> None:
+            self.log.append(self.name)
+
+    pacer = Pacer(tick_ms=5)
+    log: list[str] = []
+    a, b, c = View("a", log), View("b", log), View("c", log)
+    pacer.request(a.redraw)
+    pacer.request(b.redraw, due=time.monotonic() + 0.15)  # not before its own time
+    pacer.request(c.redraw)
+    pacer.request(a.redraw)  # already waiting: one redraw, not two
+    assert pacer.pending(a) and pacer.pending(b)
+    pacer._tick()
+    assert log == ["a"]  # one per tick, oldest first
+    pacer.cancel(c)
+    del b  # a view that went away is dropped
+    qtbot.waitUntil(lambda: not pacer._waiting, timeout=2000)
+    assert log == ["a"]
+    pacer.request(c.redraw)
+    qtbot.waitUntil(lambda: log == ["a", "c"], timeout=2000)
 
 
 def test_empty_text_shows_until_the_first_point(qtbot: QtBot, plot: LivePlot) -> None:
