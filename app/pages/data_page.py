@@ -13,10 +13,9 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -54,12 +53,15 @@ from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel, ThumbnailModel
 from app.workers import FunctionWorker, LoadedData, LoadWorker
-from core.data.dataset import Dataset, Split
+from core.data.dataset import Dataset, Split, is_frame
 from core.data.demos import list_demos
 from core.data.load import LoadOptions
 from core.data.preprocessing import EncodingOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREVIEW_ROWS = 500
 RELOAD_DELAY_MS = 400  # typing in an option field reloads once the user pauses
@@ -104,6 +106,8 @@ def source_label(source: str | None) -> str:
 
 def preview_frame(ds: Dataset, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
     """The first rows as a table: id, the record (sequence or feature columns), the target."""
+    import pandas as pd  # on first use: the window shows before pandas is loaded
+
     n = min(rows, len(ds))
     ids = ds.ids[:n]
     if ds.class_names:
@@ -115,7 +119,7 @@ def preview_frame(ds: Dataset, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
         seqs = ds.records[:n]
         return pd.DataFrame({"id": ids, "length": [len(s) for s in seqs], "sequence": seqs,
                              target_name: target})
-    if isinstance(ds.records, pd.DataFrame):
+    if is_frame(ds.records):
         frame = ds.records.iloc[:n].copy()
         frame.insert(0, "id", ids)
         frame[target_name if target_name not in frame else f"{target_name} (target)"] = target
@@ -766,7 +770,7 @@ class DataPage(QWidget):
     def _populate_columns(self, ds: Dataset, opts: LoadOptions) -> None:
         source = self.state.source or ""
         found = list(ds.info.get("columns") or [])
-        found += [str(c) for c in ds.records.columns] if isinstance(ds.records, pd.DataFrame) \
+        found += [str(c) for c in ds.records.columns] if is_frame(ds.records) \
             else []
         for key in ("id_column", "target_column", "sequence_column", "split_column_found"):
             if ds.info.get(key):
@@ -792,7 +796,7 @@ class DataPage(QWidget):
         if opts.target is None and target:
             self.target_combo.setItemText(0, f"{AUTO}: {target}")
         features = set(opts.features) if opts.features else (
-            {str(c) for c in ds.records.columns} if isinstance(ds.records, pd.DataFrame)
+            {str(c) for c in ds.records.columns} if is_frame(ds.records)
             else set())
         roles = {ds.info.get(k) for k in ("target_column", "id_column", "sequence_column",
                                           "split_column_found")} | {opts.group_column}

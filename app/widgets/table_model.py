@@ -6,10 +6,9 @@ the rows on screen (no widget or item object per cell).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
@@ -18,6 +17,9 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtGui import QImage
+
+if TYPE_CHECKING:  # pandas loads on first use: an empty table must not delay the window
+    import pandas as pd
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -28,11 +30,15 @@ class DataFrameModel(QAbstractTableModel):
 
     def __init__(self, frame: pd.DataFrame | None = None, max_chars: int = 80) -> None:
         super().__init__()
-        self._frame = pd.DataFrame() if frame is None else frame
+        self._frame: pd.DataFrame | None = frame
         self._max_chars = max_chars
 
     @property
     def frame(self) -> pd.DataFrame:
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame()
         return self._frame
 
     def set_frame(self, frame: pd.DataFrame) -> None:
@@ -42,18 +48,20 @@ class DataFrameModel(QAbstractTableModel):
 
     @classmethod
     def from_records(cls, records: list[dict[str, Any]], max_chars: int = 80) -> DataFrameModel:
+        import pandas as pd
+
         return cls(pd.DataFrame.from_records(records), max_chars)
 
     def rowCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._frame)
+        return 0 if parent.isValid() or self._frame is None else len(self._frame)
 
     def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else self._frame.shape[1]
+        return 0 if parent.isValid() or self._frame is None else self._frame.shape[1]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        value = self._frame.iat[index.row(), index.column()]
+        value = self.frame.iat[index.row(), index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             text = _format(value)
             return text if len(text) <= self._max_chars else text[: self._max_chars - 1] + "\u2026"
@@ -70,7 +78,7 @@ class DataFrameModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return str(self._frame.columns[section])
+            return str(self.frame.columns[section])
         return str(section + 1)
 
 

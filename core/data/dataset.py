@@ -8,12 +8,15 @@ and saved with a trained model (see ``core.data.preprocessing``).
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas takes 0.4 s to import; the window must show before that
+    import pandas as pd
 
 Task = Literal["classification", "regression"]
 Modality = Literal["sequence", "tabular", "image"]
@@ -78,7 +81,7 @@ class Dataset:
     def subset(self, idx: np.ndarray) -> Dataset:
         """The same dataset restricted to ``idx`` (for previews, k-fold, prediction)."""
         idx = np.asarray(idx, dtype=np.int64)
-        if isinstance(self.records, pd.DataFrame):
+        if is_frame(self.records):
             records: Any = self.records.iloc[idx].reset_index(drop=True)
         elif isinstance(self.records, np.ndarray):
             records = self.records[idx]
@@ -126,3 +129,9 @@ def sha256_of_path(path: str | Path) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
     return h.hexdigest()
+
+
+def is_frame(records: object) -> bool:
+    """A pandas DataFrame (without importing pandas: no frame exists before it is)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(records, pd.DataFrame)

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from core.data.dataset import Dataset, Modality, Provenance, Task
 from core.data.load import LoadOptions
@@ -212,6 +211,8 @@ _PLAYGROUND: dict[str, Callable[[_PlaygroundRandom, int, float],
 
 
 def _playground(info: DemoInfo, options: LoadOptions) -> Dataset:
+    import pandas as pd  # not at import: the window shows first
+
     n = options.demo_size or _PLAYGROUND_SIZES[info.task]
     noise = (options.demo_noise or 0.0) / 100
     rand = _PlaygroundRandom(options.demo_seed)
@@ -240,6 +241,8 @@ def _playground(info: DemoInfo, options: LoadOptions) -> Dataset:
 
 def _line(info: DemoInfo, options: LoadOptions) -> Dataset:
     """Workflow 1: the notebook's ``np.random.seed(42)`` stream (demo_seed is added)."""
+    import pandas as pd  # not at import: the window shows first
+
     n = options.demo_size or 100
     rs = np.random.RandomState(42 + options.demo_seed)  # the legacy np.random.seed stream
     x = rs.rand(n, 1)
@@ -309,6 +312,7 @@ def _motif_regression(info: DemoInfo, options: LoadOptions) -> Dataset:
 
 
 def _sklearn_table(info: DemoInfo, options: LoadOptions) -> Dataset:
+    import pandas as pd  # not at import: the window shows first
     from sklearn import datasets
 
     loaders = {"iris": datasets.load_iris, "wine": datasets.load_wine,
