@@ -937,7 +937,7 @@ class DataPage(QWidget):
             lengths = np.fromiter((len(s) for s in ds.records), dtype=np.int64, count=len(ds))
             self.lengths_chart.histogram(lengths, "sequences", integer=True)
             lo, hi = int(lengths.min()), int(lengths.max())
-            self.lengths_panel.hint.setText(f"all {lo}" if lo == hi else
+            self.lengths_panel.set_hint(f"all {lo}" if lo == hi else
                                             f"{lo} to {hi}, median {np.median(lengths):g}")
 
     def _show_facts(self, summary: dict[str, Any] | None) -> None:

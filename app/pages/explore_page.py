@@ -325,7 +325,7 @@ class ExplorePage(QWidget):
         plots.scree(self.scree_plot, pca.explained_variance_ratio)
         cum = pca.cumulative
         two = float(cum[min(1, len(cum) - 1)]) * 100
-        self.scree_panel.hint.setText(f"PC1 + PC2 explain {two:.1f} %")
+        self.scree_panel.set_hint(f"PC1 + PC2 explain {two:.1f} %")
         scaled = "standardized" if outcome.standardized else "unscaled"
         self.info.setText(f"PCA of {pca.n_samples:,} samples \u00d7 {pca.n_features:,} "
                           f"features ({scaled}, {pca.solver} solver).")
@@ -408,14 +408,14 @@ class ExplorePage(QWidget):
         points = self.elbow_points
         if not points:
             hint = f"press Elbow to try k = 2 \u2026 {self.elbow_max.value()}"
-            self.elbow_panel.hint.setText(hint)
-            self.silhouette_panel.hint.setText(hint)
+            self.elbow_panel.set_hint(hint)
+            self.silhouette_panel.set_hint(hint)
             return
         ks = [p.k for p in points]
         plots.elbow(self.elbow_plot, ks, [p.inertia for p in points], chosen)
         plots.silhouette(self.silhouette_plot, ks, [p.silhouette for p in points], chosen)
-        self.elbow_panel.hint.setText("choose k at the bend")
-        self.silhouette_panel.hint.setText("higher is better separated")
+        self.elbow_panel.set_hint("choose k at the bend")
+        self.silhouette_panel.set_hint("higher is better separated")
 
     def scatter_groups(self) -> tuple[np.ndarray | None, list[str] | None]:
         """The colour group of each point and the groups' names, per "Colour by"."""

@@ -725,6 +725,8 @@ class TrainPage(QWidget):
         plots.addWidget(self.lr_panel, 1, 1)
         plots.setRowStretch(0, 3)
         plots.setRowStretch(1, 2)
+        plots.setColumnStretch(0, 1)  # the metric and learning-rate plots share the width
+        plots.setColumnStretch(1, 1)
         plots_widget = QWidget()
         plots_widget.setLayout(plots)
         plots.setContentsMargins(0, 0, 0, 0)
@@ -1051,10 +1053,12 @@ class TrainPage(QWidget):
         key, label = MAIN_METRIC[task]
         self.metric_plot.getPlotItem().setLabel("left", label)
         self.metric_panel.set_title(label[0].upper() + label[1:])
+        self.loss_plot.y_limits = (0.0, None)
+        self.metric_plot.y_limits = (None, 1.0) if task == "regression" else (0.0, 1.0)
         if task == "regression":
-            self.metric_panel.hint.setText("1 is perfect, 0 is no better than the mean")
+            self.metric_panel.set_hint("1 is perfect, 0 is no better than the mean")
         else:
-            self.metric_panel.hint.setText("fraction of samples classified correctly")
+            self.metric_panel.set_hint("fraction of samples classified correctly")
 
     def _set_x_spans(self, epochs: int) -> None:
         for plot in (self.loss_plot, self.metric_plot, self.lr_plot):

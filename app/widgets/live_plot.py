@@ -55,16 +55,35 @@ class _Series:
         self.dirty = True
 
 
-def sticky_range(current: tuple[float, float], lo: float, hi: float,
-                 fill: float = 0.5, margin: float = 0.08) -> tuple[float, float] | None:
+def sticky_range(current: tuple[float, float], lo: float, hi: float, fill: float = 0.5,
+                 margin: float = 0.08, grow: float = 0.3,
+                 limits: tuple[float | None, float | None] = (None, None),
+                 ) -> tuple[float, float] | None:
     """A new (bottom, top) for data spanning ``lo``..``hi``, or None to keep ``current``:
-    kept while it holds the data and the data fill at least ``fill`` of it."""
+    kept while it holds the data and the data fill at least ``fill`` of it.
+
+    A side the data overflowed gets ``grow`` of the span as room (curves that keep
+    falling or rising would otherwise refit at every point); other sides get ``margin``.
+    The range stays within ``limits`` (such as 0..1 for an accuracy) but for the margin.
+    """
     bottom, top = current
     span = hi - lo
     if bottom <= lo and hi <= top and span >= fill * (top - bottom) and top > bottom:
         return None
-    pad = margin * span if span > 0 else max(abs(hi) * 0.1, 1e-3)
-    return lo - pad, hi + pad
+    if span <= 0:
+        pad = max(abs(hi) * 0.1, 1e-3)
+        new_bottom, new_top = lo - pad, hi + pad
+    else:
+        refill = bottom <= lo and hi <= top  # the data shrank: no side overflowed
+        new_bottom = lo - span * (grow if lo < bottom and not refill else margin)
+        new_top = hi + span * (grow if hi > top and not refill else margin)
+        pad = margin * span
+    low_limit, high_limit = limits
+    if low_limit is not None and lo >= low_limit:
+        new_bottom = max(new_bottom, low_limit - pad)
+    if high_limit is not None and hi <= high_limit:
+        new_top = min(new_top, high_limit + pad)
+    return new_bottom, new_top
 
 
 class LivePlot(pg.PlotWidget):
@@ -92,6 +111,8 @@ class LivePlot(pg.PlotWidget):
         self.redraw_count = 0  # how often curves were pushed to pyqtgraph (benchmarks)
         self._log_y = log_y
         self._manage_y = False  # set_x_span: redraw fits y itself (see the module doc)
+        # Values the y range never needs to pass (loss >= 0, accuracy <= 1; None: any).
+        self.y_limits: tuple[float | None, float | None] = (None, None)
         item.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
         self._interval = 1.0 / redraw_hz
         self._last_redraw = -math.inf
@@ -185,7 +206,11 @@ class LivePlot(pg.PlotWidget):
         if self._log_y:
             y = np.log10(y)
         vb = self.getPlotItem().getViewBox()
-        new = sticky_range(tuple(vb.viewRange()[1]), float(y.min()), float(y.max()))
+        lo_limit, hi_limit = (None if v is None or (self._log_y and v <= 0)
+                              else (math.log10(v) if self._log_y else v)
+                              for v in self.y_limits)
+        new = sticky_range(tuple(vb.viewRange()[1]), float(y.min()), float(y.max()),
+                           limits=(lo_limit, hi_limit))
         if new is not None:
             vb.setYRange(*new, padding=0)
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMenu,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -243,6 +244,10 @@ class PlotPanel(QWidget):
         header.addWidget(self.title_label)
         self.hint = QLabel(hint, self)
         self.hint.setStyleSheet("color: #707070;")
+        self.hint.setToolTip(hint)
+        # A long hint is cut, never widens the panel: side-by-side plots keep their widths
+        # (and a new hint during a run must not resize, and so redraw, its neighbours).
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header.addWidget(self.hint, 1)
         self.export_button = ExportButton(plot, title, on_error, self)
         self.export_button.setAutoRaise(True)
@@ -254,6 +259,10 @@ class PlotPanel(QWidget):
         layout.addWidget(plot, 1)
         self._on_error = on_error
         install_export_actions(plot, title, on_error)
+
+    def set_hint(self, hint: str) -> None:
+        self.hint.setText(hint)
+        self.hint.setToolTip(hint)
 
     def set_title(self, title: str) -> None:
         """Rename the plot (header and the names suggested for exported files)."""

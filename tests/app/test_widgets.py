@@ -48,8 +48,13 @@ def test_points_are_buffered_and_drawn_by_one_timer_tick(qtbot: QtBot, plot: Liv
 def test_sticky_range_moves_only_when_the_data_leave_it_or_shrink_to_under_half() -> None:
     assert sticky_range((0.0, 10.0), 2.0, 9.0) is None
     assert sticky_range((0.0, 10.0), 2.0, 5.0) == pytest.approx((1.76, 5.24))  # 30 % full
-    assert sticky_range((0.0, 10.0), -1.0, 9.0) == pytest.approx((-1.8, 9.8))
+    # a falling curve went below: room to fall further on that side only
+    assert sticky_range((0.0, 10.0), -1.0, 9.0) == pytest.approx((-4.0, 9.8))
     assert sticky_range((0.0, 0.0), 3.0, 3.0) == pytest.approx((2.7, 3.3))  # no spread
+    # an accuracy rising past the top never shows more than 1 (but for the margin)
+    assert sticky_range((0.5, 0.8), 0.5, 0.9, limits=(0.0, 1.0)) == pytest.approx(
+        (0.468, 1.02))
+    assert sticky_range((0.5, 1.0), 0.05, 0.9, limits=(0.0, None))[0] == pytest.approx(-0.068)
 
 
 def test_during_a_run_the_plot_fits_y_itself_until_the_user_pans(qtbot: QtBot,
