@@ -447,8 +447,13 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Save the settings, then stop and join every worker before Qt deletes anything."""
+        """Save the settings, then stop and join every worker before Qt deletes anything.
+
+        The window hides first: a worker in the middle of a step it cannot interrupt
+        (one baseline model's fit) may take a moment to end, and the person who closed
+        the window should not watch it wait."""
         self.save_settings()
+        self.hide()
         for page in self.pages.values():
             shutdown = getattr(page, "shutdown", None)
             if callable(shutdown):

@@ -181,7 +181,7 @@ class TrainWorker(Worker):
             from core.classic.baselines import fit_baselines
 
             self.report(1.0, "Fitting the baseline models on the same data\u2026")
-            outcome.baseline = fit_baselines(prepared.data, r.config.seed)
+            outcome.baseline = fit_baselines(prepared.data, r.config.seed, self.should_stop)
         return outcome
 
 

@@ -24,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from core.errors import TrainError
+from core.progress import StopFn, check_stop
 from core.train.data import TensorData
 from core.train.metrics import classification_metrics, regression_metrics
 
@@ -70,8 +71,12 @@ def _full_proba(model: Any, X: np.ndarray, n_classes: int) -> np.ndarray:
     return proba
 
 
-def fit_baselines(data: TensorData, seed: int = 0) -> dict[str, dict[str, Any]]:
+def fit_baselines(data: TensorData, seed: int = 0,
+                  should_stop: StopFn | None = None) -> dict[str, dict[str, Any]]:
     """{"logistic_regression" | "linear_regression": ..., "decision_tree": ...}.
+
+    ``should_stop`` is asked before each model and each scoring (``Cancelled``): a window
+    closed while the baselines fit waits for one model's fit at most.
 
     Each value: {"train": metrics, "val": metrics, "test": metrics (each with "n"),
     "fit_seconds": float, "notes": [str]}.
@@ -97,12 +102,14 @@ def fit_baselines(data: TensorData, seed: int = 0) -> dict[str, dict[str, Any]]:
         splits[split] = (_flat(X) if cols is None else np.take(_flat(X), cols, axis=1), y)
     results: dict[str, dict[str, Any]] = {}
     for name, model in models.items():
+        check_stop(should_stop)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; the scores tell the story
             model.fit(X_fit, y_fit)
         entry: dict[str, Any] = {"fit_seconds": time.perf_counter() - t0, "notes": list(notes)}
         for split, (Xf, y) in splits.items():
+            check_stop(should_stop)
             metrics: dict[str, Any] = {"n": int(len(Xf))}
             if len(Xf):
                 if classes:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QAction, QDropEvent
 from pytestqt.qtbot import QtBot
 
+from app import main_window
 from app.main_window import DEMO_SOURCE, MainWindow, about_html, parse_argv
 from app.pages import PAGE_NAMES, available_pages
 from app.workers import live_workers
@@ -137,7 +138,7 @@ def test_export_plot_and_model_after_a_run(qtbot: QtBot, window: MainWindow,
     assert (tmp_path / "run" / "history.csv").read_text().count("\n") == 3
 
 
-def test_closing_mid_run_stops_and_joins_every_worker(qtbot: QtBot) -> None:
+def test_closing_mid_run_stops_and_joins_every_worker(qtbot: QtBot, monkeypatch) -> None:
     win = MainWindow()
     qtbot.addWidget(win)
     win.show()
@@ -150,5 +151,10 @@ def test_closing_mid_run_stops_and_joins_every_worker(qtbot: QtBot) -> None:
                           check_params_cb=lambda ev: isinstance(ev, EpochFinished)):
         pass
     assert live_workers()
+    seen: list[bool] = []
+    stop_all = main_window.stop_all_workers
+    monkeypatch.setattr(main_window, "stop_all_workers",
+                        lambda: seen.append(win.isVisible()) or stop_all())
     win.close()
+    assert seen == [False]  # gone from the screen before it waits for the workers
     assert not live_workers()  # and the autouse guard checks no QThread is left running

@@ -30,6 +30,31 @@ def test_classification_baselines_on_breast_cancer() -> None:
     json.dumps(res, allow_nan=False)
 
 
+def test_a_stop_request_ends_the_baselines_between_models(monkeypatch) -> None:
+    from core.progress import Cancelled
+
+    X, y = load_breast_cancer(return_X_y=True)
+    data = TensorData.from_arrays(X[:400], y[:400], None, None, X[400:], y[400:])
+    fitted: list[str] = []
+    fit = baselines.DecisionTreeClassifier.fit
+
+    def watch(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        fitted.append(type(self).__name__)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(baselines.DecisionTreeClassifier, "fit", watch)
+    asked: list[int] = []
+
+    def stop_after_the_first_model() -> bool:
+        asked.append(1)
+        return len(asked) > 3  # asked before model 1 and its train, val and test scoring
+
+    with pytest.raises(Cancelled):
+        fit_baselines(data, seed=0, should_stop=stop_after_the_first_model)
+    assert fitted == []  # the tree, second in line, was never fitted
+    assert len(asked) == 4
+
+
 def test_regression_baselines_and_multiclass_with_a_missing_class() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3, 2))  # not flat: baselines flatten
