@@ -16,7 +16,6 @@ import os
 import platform
 import sys
 from dataclasses import asdict, fields
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -503,6 +502,8 @@ def _dataclass_from(cls: type, data: dict[str, Any]) -> Any:
 
 
 def about_html() -> str:
+    from importlib import metadata  # 50 ms: not while the window is starting
+
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 

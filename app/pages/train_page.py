@@ -1056,9 +1056,12 @@ class TrainPage(QWidget):
         self.loss_plot.y_limits = (0.0, None)
         self.metric_plot.y_limits = (None, 1.0) if task == "regression" else (0.0, 1.0)
         if task == "regression":
-            self.metric_panel.set_hint("1 is perfect, 0 is no better than the mean")
+            self.metric_panel.set_hint(
+                "1 is perfect", "R\u00b2: 1 is a perfect fit, 0 is no better than always "
+                "predicting the mean")
         else:
-            self.metric_panel.set_hint("fraction of samples classified correctly")
+            self.metric_panel.set_hint(
+                "higher is better", "The fraction of samples classified correctly")
 
     def _set_x_spans(self, epochs: int) -> None:
         for plot in (self.loss_plot, self.metric_plot, self.lr_plot):

@@ -29,12 +29,14 @@ def padded_bounds(xy: np.ndarray, pad: float = 0.06) -> tuple[float, float, floa
     return out[0], out[1], out[2], out[3]
 
 
-def disc_offsets(radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel offsets (dx, dy) covering a disc of ``radius`` pixels."""
-    r = max(int(np.ceil(radius)), 0)
+def disc_offsets(radius: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel offsets (dx, dy) of a disc of ``radius`` pixels and how much of each pixel
+    it covers (1 inside, falling to 0 over the one-pixel rim: an antialiased edge)."""
+    r = max(int(np.ceil(radius + 0.5)), 0)
     dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-    inside = dx ** 2 + dy ** 2 <= radius ** 2 + 0.5
-    return dx[inside], dy[inside]
+    cover = np.clip(radius + 0.5 - np.hypot(dx, dy), 0.0, 1.0)
+    inside = cover > 0
+    return dx[inside], dy[inside], cover[inside]
 
 
 def scatter_rgba(xy: np.ndarray, labels: np.ndarray, rgba: np.ndarray,
@@ -44,7 +46,8 @@ def scatter_rgba(xy: np.ndarray, labels: np.ndarray, rgba: np.ndarray,
 
     Row 0 is the bottom of ``bounds`` (``y0``), as pyqtgraph's row-major ``ImageItem``
     shows it. Point ``i`` has colour ``rgba[labels[i]]``; a negative label, or a colour
-    with alpha 0, hides the point. Where discs overlap the later point is on top.
+    with alpha 0, hides the point. Where discs overlap the later point is on top, and a
+    disc's soft rim never covers another disc's inside.
     """
     w, h = max(int(size[0]), 1), max(int(size[1]), 1)
     img = np.zeros((h, w, 4), np.uint8)
@@ -58,13 +61,24 @@ def scatter_rgba(xy: np.ndarray, labels: np.ndarray, rgba: np.ndarray,
     x0, x1, y0, y1 = bounds
     px = np.rint((xy[idx, 0] - x0) / (x1 - x0) * (w - 1)).astype(np.int64)
     py = np.rint((xy[idx, 1] - y0) / (y1 - y0) * (h - 1)).astype(np.int64)
-    dx, dy = disc_offsets(radius)
+    dx, dy, cover = disc_offsets(radius)
     X = (px[:, None] + dx[None, :]).ravel()
     Y = (py[:, None] + dy[None, :]).ravel()
-    owner = np.repeat(idx, len(dx))
+    # One key per (pixel, point): the point's index above its coverage, so the largest
+    # key of a pixel is its last point, and an inside pixel (coverage 255) outranks rims.
+    level = np.rint(cover * 255).astype(np.int64)
+    full = np.broadcast_to(level == 255, (len(idx), len(level))).ravel()
+    key = (np.repeat(idx, len(dx)) * 256 + np.tile(level, len(idx)))
     ok = (X >= 0) & (X < w) & (Y >= 0) & (Y < h)
+    flat = Y * w + X
     top = np.full(h * w, -1, np.int64)
-    np.maximum.at(top, Y[ok] * w + X[ok], owner[ok])  # the last point drawn wins a pixel
+    np.maximum.at(top, flat[ok & ~full], key[ok & ~full])  # rims first
+    inside = np.full(h * w, -1, np.int64)
+    np.maximum.at(inside, flat[ok & full], key[ok & full])
+    top = np.where(inside >= 0, inside, top)
     hit = np.flatnonzero(top >= 0)
-    img.reshape(-1, 4)[hit] = rgba[labels[top[hit]]]
+    owner, coverage = top[hit] // 256, top[hit] % 256
+    colour = rgba[labels[owner]].astype(np.uint16)
+    colour[:, 3] = colour[:, 3] * coverage // 255
+    img.reshape(-1, 4)[hit] = colour.astype(np.uint8)
     return img

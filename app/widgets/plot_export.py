@@ -260,9 +260,9 @@ class PlotPanel(QWidget):
         self._on_error = on_error
         install_export_actions(plot, title, on_error)
 
-    def set_hint(self, hint: str) -> None:
+    def set_hint(self, hint: str, tooltip: str | None = None) -> None:
         self.hint.setText(hint)
-        self.hint.setToolTip(hint)
+        self.hint.setToolTip(tooltip or hint)
 
     def set_title(self, title: str) -> None:
         """Rename the plot (header and the names suggested for exported files)."""

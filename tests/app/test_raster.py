@@ -15,12 +15,19 @@ def test_a_point_becomes_a_disc_at_its_place_with_row_zero_at_the_bottom():
                        (0.0, 10.0, 0.0, 20.0), radius=2)
     assert img.shape == (21, 11, 4)
     assert tuple(img[0, 0]) == RED  # (x0, y0) is the first row, first column
-    covered = np.argwhere(img[..., 3] > 0)
-    assert len(covered) == len(disc_offsets(2)[0][(disc_offsets(2)[0] >= 0)
-                                                  & (disc_offsets(2)[1] >= 0)])
+    dx, dy, cover = disc_offsets(2)
+    in_corner = (dx >= 0) & (dy >= 0)
+    assert np.count_nonzero(img[..., 3]) == np.count_nonzero(in_corner)
+    assert img[0, 0, 3] == img[1, 1, 3] == 255 and 0 < img[0, 2, 3] < 255  # a soft rim
     top = scatter_rgba(np.array([[10.0, 20.0]]), np.array([1]), TABLE, (11, 21),
-                       (0.0, 10.0, 0.0, 20.0), radius=0)
+                       (0.0, 10.0, 0.0, 20.0), radius=0.5)
     assert np.argwhere(top[..., 3] > 0).tolist() == [[20, 10]] and tuple(top[20, 10]) == BLUE
+
+
+def test_discs_cover_their_area_with_an_antialiased_rim():
+    dx, dy, cover = disc_offsets(3.0)
+    assert cover.max() == 1.0 and cover.min() > 0
+    assert abs(cover.sum() - np.pi * 3.0 ** 2) < 0.02 * np.pi * 3.0 ** 2  # its area
 
 
 def test_later_points_are_on_top_and_hidden_labels_are_not_drawn():
