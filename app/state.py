@@ -48,6 +48,8 @@ class AppState(QObject):
       ``input_shape`` and ``n_outputs`` are shortcuts for the Network page.
     - ``network_spec``: a network built on the Network page, or ``None``: the Train page
       then uses its preset. ``network_source`` names where it came from.
+    - ``preset``: the Train page's preset and its options, ``(name, options)``; the
+      Network page shows that network until the user designs one.
     - ``train_config``: the Train page's options.
     - ``run``: the last finished run, a ``core.train.run.TrainingOutcome`` (its
       ``result``: RunResult with model and history; ``data``: the TensorData;
@@ -62,6 +64,7 @@ class AppState(QObject):
     encodingChanged = Signal()
     summaryChanged = Signal()
     networkChanged = Signal()
+    presetChanged = Signal()
     trainConfigChanged = Signal()
     runStarted = Signal()
     runFinished = Signal()
@@ -80,6 +83,7 @@ class AppState(QObject):
         self.summary: dict[str, Any] | None = None
         self.network_spec: NetworkSpec | None = None
         self.network_source = ""
+        self.preset: tuple[str, dict[str, Any]] | None = None
         self.train_config = TrainConfig()
         self.run: TrainingOutcome | None = None
         self.training = False
@@ -136,6 +140,12 @@ class AppState(QObject):
         self.network_spec = spec
         self.network_source = source if spec is not None else ""
         self.networkChanged.emit()
+
+    def set_preset(self, name: str, options: dict[str, Any]) -> None:
+        if self.preset == (name, options):
+            return
+        self.preset = (name, dict(options))
+        self.presetChanged.emit()
 
     def set_train_config(self, config: TrainConfig) -> None:
         self.train_config = config

@@ -33,6 +33,7 @@ class NetworkPage(QWidget):
         self.editor = NetworkEditor()
         self._syncing = False
         self._suggested = False  # the editor shows an automatic suggestion, not a design
+        self._input: tuple[str, tuple[int, ...], int] | None = None  # modality, shape, outputs
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.editor)
@@ -40,6 +41,7 @@ class NetworkPage(QWidget):
         state.splitChanged.connect(self._data_changed)
         state.encodingChanged.connect(self._data_changed)
         state.networkChanged.connect(self._network_changed)
+        state.presetChanged.connect(self._preset_changed)
         state.runFinished.connect(self._run_finished)
         self.editor.specChanged.connect(self._spec_edited)
         self._data_changed()
@@ -67,16 +69,31 @@ class NetworkPage(QWidget):
             self.editor.set_input(None, ds.n_outputs, ds.task, ds.modality)
             return
         self.editor.set_input(shape, ds.n_outputs, ds.task, ds.modality)
+        self._input = (ds.modality, shape, ds.n_outputs)
         if self.state.network_spec is None and (self._suggested or not self.editor.spec().layers):
             self._show_suggestion(ds.modality, shape, ds.n_outputs)
 
+    @Slot()
+    def _preset_changed(self) -> None:
+        if self._input is not None and self.state.network_spec is None and self._suggested:
+            self._show_suggestion(*self._input)
+
     def _show_suggestion(self, modality: str, shape: tuple[int, ...], n_outputs: int) -> None:
-        """Until the user designs a network, show the preset suited to the data, so the
-        page never opens empty; it is not pushed to the Train page until edited."""
-        try:
-            spec = make_preset(suggest_preset(modality, shape), shape, n_outputs)
-        except MendelError:
-            return
+        """Until the user designs a network, show the network Start would train: the Train
+        page's preset with its options (else the preset suited to the data), so the page
+        never opens empty; it is not pushed to the Train page until edited."""
+        spec = None
+        if self.state.preset is not None:
+            name, options = self.state.preset
+            try:
+                spec = make_preset(name, shape, n_outputs, **options)
+            except (MendelError, TypeError, ValueError):
+                spec = None  # a preset for other data, or half-typed options
+        if spec is None:
+            try:
+                spec = make_preset(suggest_preset(modality, shape), shape, n_outputs)
+            except MendelError:
+                return
         self._syncing = True
         try:
             self.editor.set_spec(spec)

@@ -651,6 +651,7 @@ class TrainPage(QWidget):
         self._connect_state()
         self._on_dataset_changed()
         self._on_network_changed()
+        self._publish_preset()
         self._update_buttons()
 
     # -- layout ------------------------------------------------------------------------------
@@ -793,6 +794,7 @@ class TrainPage(QWidget):
         s.trainConfigChanged.connect(self._on_state_config)
         self.form.changed.connect(self._on_form_changed)
         self.network.use_preset_requested.connect(self._on_use_preset)
+        self.network.changed.connect(self._publish_preset)
         self.epoch_weights.connect(self._on_epoch_weights)
         self.epoch_embedding.connect(self._on_epoch_embedding)
         s.runFinished.connect(self._on_views_finished)
@@ -845,6 +847,14 @@ class TrainPage(QWidget):
 
     def _on_use_preset(self) -> None:
         self.state.set_network(None)
+
+    def _publish_preset(self) -> None:
+        """The preset and options Start would train, for the Network page to show."""
+        try:
+            options = self.network.preset_options()
+        except ValueError:  # sizes half typed ("64,"): the validator lets them through
+            return
+        self.state.set_preset(self.network.preset_name, options)
 
     def _on_form_changed(self) -> None:
         self.state.set_train_config(self.form.config())

@@ -357,3 +357,27 @@ def test_page_opens_on_the_suggested_preset_until_the_user_designs(qtbot):
     assert state.network_spec is not None
     state.set_dataset(motif, "demo:motif", LoadOptions())
     assert "Dropout" in [layer.kind for layer in page.editor.spec().layers]
+
+
+def test_page_shows_the_train_pages_preset_with_its_options(qtbot):
+    from app.pages.network_page import NetworkPage
+    from app.pages.train_page import TrainPage
+    from app.state import AppState
+    from core.data.load import LoadOptions, load_dataset
+
+    state = AppState()
+    train = TrainPage(state)
+    page = NetworkPage(state)
+    for w in (train, page):
+        qtbot.addWidget(w)
+    spiral = load_dataset("demo:spiral", LoadOptions(demo_size=100))
+    state.set_dataset(spiral, "demo:spiral", LoadOptions())
+    train.network.set_preset("mlp")
+    train.network.set_preset_options({"hidden": (4, 2), "activation": "tanh"})
+    train.network.changed.emit()  # what editing an option emits
+    dense = [layer for layer in page.editor.spec().layers if layer.kind == "Dense"]
+    assert [(d.params["units"], d.params["activation"]) for d in dense[:2]] == [
+        (4, "tanh"), (2, "tanh")]  # what Start would train, not the preset's defaults
+    assert state.network_spec is None  # still the Train page's preset, not a design
+    train.network.set_preset("linear")  # no hidden layer: only the output layer remains
+    assert page.editor.spec().layers == [] and "inear" in page.editor.spec().name
