@@ -62,7 +62,7 @@ class RunControl:
         return self._stopped
 
     # -- called from the training thread ----------------------------------------------
-    def wait_before_batch(self, first_of_epoch: bool) -> bool:
+    def wait_before_batch(self) -> bool:
         """Block while paused. Returns False when the run must stop.
 
         A pending batch step lets exactly one batch through; a pending epoch step lets

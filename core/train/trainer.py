@@ -324,7 +324,7 @@ class Trainer:
                 losses: list[torch.Tensor] = []
                 outs: list[torch.Tensor] = []
                 for b, (s, e) in enumerate(bounds):
-                    if control is not None and not control.wait_before_batch(b == 0):
+                    if control is not None and not control.wait_before_batch():
                         raise _Stop("stopped", f"stopped by the user in epoch {epoch}"
                                                f" after {b} of {nb} batches")
                     if perm is None:
