@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters as pg_exporters
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
+from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from core.errors import ExportError
 from core.export.atomic import write_bytes_atomic, write_text_atomic
 
+MIN_PNG_WIDTH = 400  # pixels: a small plot still reads in a document
 FORMATS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV data (*.csv)"}
 
 
@@ -93,17 +94,53 @@ def export_plot(plot: Plot, path: str | Path) -> Path:
 
 def plot_png_bytes(plot: Plot, scale: float = 2.0) -> bytes:
     """The plot rendered at ``scale`` times its on-screen size (crisp in documents)."""
-    item = plot_item(plot)
-    exporter = pg_exporters.ImageExporter(item)
-    width = int(item.sceneBoundingRect().width() * scale) or 1200
-    exporter.parameters()["width"] = max(width, 400)
-    image = exporter.export(toBytes=True)
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image = plot_image(plot, scale)
+    # Dots per inch to match: a document places the picture at its on-screen size (96 dpi).
+    dots_per_metre = round(96 * image.width() / max(plot_item(plot).sceneBoundingRect()
+                                                      .width(), 1) / 0.0254)
+    image.setDotsPerMeterX(dots_per_metre)
+    image.setDotsPerMeterY(dots_per_metre)
     image.save(buffer, "PNG")
     buffer.close()
     return bytes(data.data())
+
+
+def plot_image(plot: Plot, scale: float = 2.0) -> QImage:
+    """The plot drawn as a high-DPI screen of ``scale`` device pixels per pixel would show
+    it (at least ``MIN_PNG_WIDTH`` pixels wide): every part, legend included, is ``scale``
+    times its size on screen.
+
+    pyqtgraph's ImageExporter scales its painter instead, which items that ignore
+    transformations (the legend, pixel-sized arrows) do not follow: in a 2x export the
+    legend kept its on-screen size. A device pixel ratio scales those items too, and
+    changes nothing on the items themselves. Lines keep their widths in pixels (pyqtgraph's
+    pens are cosmetic), so they come out finer than on screen, as in pyqtgraph's export.
+    """
+    item = plot_item(plot)
+    exporter = pg_exporters.ImageExporter(item)  # for its export mode and background
+    source = exporter.getSourceRect()  # never empty: a PlotItem has a minimum size
+    ratio = max(scale, MIN_PNG_WIDTH / source.width())
+    image = QImage(round(source.width() * ratio), round(source.height() * ratio),
+                   QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(ratio)
+    background = exporter.params["background"]
+    image.fill(background)
+    painter = QPainter(image)
+    try:
+        # resolutionScale 1: the device pixel ratio already sizes pixel-sized scatter symbols
+        exporter.setExportMode(True, {"antialias": True, "background": background,
+                                      "painter": painter, "resolutionScale": 1.0})
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        target = QRectF(0, 0, image.width() / ratio, image.height() / ratio)
+        exporter.getScene().render(painter, target, source)
+    finally:
+        exporter.setExportMode(False)
+        painter.end()
+    image.setDevicePixelRatio(1.0)
+    return image
 
 
 def plot_series(plot: Plot) -> list[tuple[str, np.ndarray, np.ndarray]]:
