@@ -3,6 +3,7 @@
     network.json         the NetworkSpec + input_shape, n_outputs, task, class_names
                          (loadable as a spec by itself: ``mendel train --model network.json``)
     preprocessing.json   the fitted preprocessing + the load/encoding options of training
+                         + the Playground extras (x1^2, sin(x1)...) rebuilt from new input
     train_config.json    the TrainConfig (``TrainConfig.from_dict`` reads it back)
     model.safetensors    the weights (no code inside: safe to share)
     model.onnx           ONNX (opset 17, dynamic batch), checked with onnxruntime
@@ -34,6 +35,13 @@ from torch import nn
 
 from core.data.dataset import Dataset
 from core.data.load import LoadOptions, load_dataset
+from core.data.playground import (
+    extra_column_names,
+    features_record,
+    features_requirement,
+    read_features_record,
+    restore_features,
+)
 from core.data.preprocessing import EncodingOptions, Preprocessing, preprocessing_from_dict
 from core.errors import DataError, ExportError, MendelError
 from core.export.atomic import write_text_atomic
@@ -82,6 +90,8 @@ class LoadedBundle:
     encoding_options: EncodingOptions
     model: nn.Module
     metrics: dict[str, Any] = field(default_factory=dict)
+    # Playground extras the run was trained with (``core.data.playground.features_record``)
+    playground: dict[str, list[str]] | None = None
 
     def load_data(self, source: str, labels: str | None = None,
                   labelled: bool = False) -> Dataset:
@@ -89,17 +99,26 @@ class LoadedBundle:
 
         ``labelled=False`` (prediction) reads inputs only: a target column or labels may
         be absent and are ignored. ``labelled=True`` (evaluation) requires them, and maps
-        the data's class names onto the model's class order.
+        the data's class names onto the model's class order. A run trained with Playground
+        extras reads the two base columns and computes the extras from them.
         """
         options = copy.deepcopy(self.load_options)
         options.labels = labels
         options.labelled = labelled
         if self.modality == "image" and Path(source).is_dir():
             options.format = options.format or "images"  # a flat folder is not guessed
-        ds = load_dataset(source, options)
+        try:
+            ds = load_dataset(source, options)
+        except DataError as exc:  # e.g. a base column missing: say what the model needs
+            if self.playground is None or not Path(source).is_file():
+                raise
+            raise DataError(f"{exc}; {features_requirement(self.playground)}",
+                            None if exc.path else source) from None
         if ds.modality != self.modality:
             raise DataError(f"the model was trained on {self.modality} data, this is "
                             f"{ds.modality} data", source)
+        if self.playground is not None:
+            ds = restore_features(ds, self.playground)
         if labelled and self.task == "classification" and self.class_names:
             _map_classes(ds, self.class_names, source)
         return ds
@@ -108,6 +127,8 @@ class LoadedBundle:
         """(predictions, probabilities) for every record of ``ds`` (see core.train.predict)."""
         from core.train.predict import predict
 
+        if self.playground is not None:  # a table from elsewhere may lack the extras
+            ds = restore_features(ds, self.playground)
         X = self.preprocessing.transform(ds)
         return predict(self.model, X, self.task)
 
@@ -166,6 +187,7 @@ def save_bundle(out_dir: str | Path, outcome: TrainingOutcome) -> BundleReport:
         "preprocessing": outcome.preprocessing.to_dict(),
         "load_options": asdict(reading_options(outcome)),
         "encoding_options": outcome.encoding_options.to_dict(),
+        "playground_features": features_record(outcome.dataset),
     })
     _write_json(out / CONFIG_FILE, outcome.config.to_dict())
     _save_weights(model, out / WEIGHTS_FILE)
@@ -187,7 +209,8 @@ def reading_options(outcome: TrainingOutcome) -> LoadOptions:
     What the loader decided by itself (target and sequence columns, feature columns,
     image size and channels, the task) is written down, so a file that lacks the target
     or holds other images sizes is still read the same way. Options that only describe
-    the training files (labels table, split and group columns) are left out.
+    the training files (labels table, split and group columns) are left out, and so are
+    Playground extras: they are computed from the two base columns (``load_data``).
     """
     ds, opts = outcome.dataset, copy.deepcopy(outcome.load_options)
     opts.task = ds.task
@@ -195,7 +218,8 @@ def reading_options(outcome: TrainingOutcome) -> LoadOptions:
     opts.target = opts.target or ds.info.get("target_column")
     opts.sequence_column = opts.sequence_column or ds.info.get("sequence_column")
     if isinstance(ds.records, pd.DataFrame):
-        opts.features = [str(c) for c in ds.records.columns]
+        extras = set(extra_column_names(ds))
+        opts.features = [str(c) for c in ds.records.columns if str(c) not in extras]
     if ds.modality == "image":  # new pictures are resized to the network's input
         channels, height, width = outcome.data.input_shape
         opts.image_size, opts.grayscale = (height, width), channels == 1
@@ -258,6 +282,7 @@ def load_bundle(run_dir: str | Path) -> LoadedBundle:
         load_options = _options_from_dict(LoadOptions, prep.get("load_options", {}))
         encoding_options = _options_from_dict(EncodingOptions,
                                                prep.get("encoding_options", {}))
+        playground = read_features_record(prep.get("playground_features"))
     except (KeyError, TypeError, ValueError) as exc:
         raise ExportError(f"{NETWORK_FILE} or {PREPROCESSING_FILE} is incomplete ({exc!r:.80}); "
                           "export the run again", str(run)) from None
@@ -271,7 +296,8 @@ def load_bundle(run_dir: str | Path) -> LoadedBundle:
     return LoadedBundle(run_dir=run, spec=spec, input_shape=input_shape, n_outputs=n_outputs,
                         task=task, class_names=class_names, modality=modality,
                         preprocessing=preprocessing, load_options=load_options,
-                        encoding_options=encoding_options, model=model, metrics=metrics)
+                        encoding_options=encoding_options, model=model, metrics=metrics,
+                        playground=playground)
 
 
 def library_versions() -> dict[str, str]:
