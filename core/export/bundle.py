@@ -403,12 +403,24 @@ def _options_from_dict(cls: type, d: dict[str, Any]) -> Any:
 
 
 def _map_classes(ds: Dataset, model_classes: list[str], source: str) -> None:
-    """Re-index ``ds.targets`` from its own class list onto the model's (by name)."""
+    """Re-index ``ds.targets`` from its own class list onto the model's (by name; names
+    that are numbers match by value, so a table's ``1`` is the Playground class ``+1``)."""
     position = {name: i for i, name in enumerate(model_classes)}
-    unknown = [name for name in ds.class_names or [] if name not in position]
+    by_value = {v: i for i, name in enumerate(model_classes)
+                if (v := _number(name)) is not None}
+    found = {name: position.get(name, by_value.get(_number(name)))  # type: ignore[arg-type]
+             for name in ds.class_names or []}
+    unknown = [name for name, i in found.items() if i is None]
     if unknown:
         raise DataError(f"class {unknown[0]!r} was not among the model's classes "
                         f"({', '.join(model_classes)})", source)
-    lookup = np.array([position[name] for name in ds.class_names or []], dtype=np.int64)
+    lookup = np.array([found[name] for name in ds.class_names or []], dtype=np.int64)
     ds.targets = lookup[np.asarray(ds.targets, dtype=np.int64)]
     ds.class_names = list(model_classes)
+
+
+def _number(name: str) -> float | None:
+    try:
+        return float(name)
+    except ValueError:
+        return None

@@ -147,3 +147,15 @@ def test_damaged_record_is_refused_when_the_run_is_loaded(xor_run, tmp_path):
     with pytest.raises(DataError, match="base_columns"):
         read_features_record({"base_columns": ["x1"], "keys": ["sin1"]})
     assert read_features_record(None) is None
+
+
+def test_evaluating_from_a_csv_matches_numeric_labels_to_the_classes(xor_run, new_points,
+                                                                    tmp_path, capsys):
+    outcome, run = xor_run
+    labels = np.where(new_points.targets == 1, 1, -1)  # "+1" reads back from a CSV as 1
+    csv = _plain_csv(tmp_path / "labelled.csv", new_points, label=labels)
+    assert main(["evaluate", str(run), str(csv), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    expected = _in_memory_proba(outcome, new_points).argmax(axis=1)
+    assert result["metrics"]["accuracy"] == pytest.approx(
+        float((expected == new_points.targets).mean()))
