@@ -28,6 +28,7 @@ from app.plots.raster import padded_bounds, scatter_rgba
 from app.widgets.decision_surface import LiveModel, Throttle
 from app.widgets.live_plot import sticky_range
 from app.widgets.pacer import pacer
+from app.widgets.plot_export import ExportButton, install_export_actions
 from core.classic.surface import EMBEDDING_SAMPLES, hidden_embedding
 from core.errors import MendelError
 
@@ -89,6 +90,12 @@ class EmbeddingView(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(QLabel("Layer"))
         top.addWidget(self.layer, 1)
+        # PNG / SVG of the picture, CSV of the coordinates (``export_table``), from this
+        # button and the plot's context menu, as every plot in the application.
+        self.export_button = ExportButton(self.plot, "Hidden layer", self._show_error, self)
+        self.export_button.setAutoRaise(True)
+        top.addWidget(self.export_button)
+        install_export_actions(self.plot, "Hidden layer", self._show_error)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -124,6 +131,7 @@ class EmbeddingView(QWidget):
         self._fitted, self._pending = False, None
         pacer().cancel(self)
         self.image.clear()
+        self.plot.getPlotItem().export_table = None
         self._make_legend()  # kept when the classes are the same as the last run's
         self.status.setText("Waiting for the first epoch\u2026")
 
@@ -229,6 +237,7 @@ class EmbeddingView(QWidget):
         self._make_legend()
         self._labels = (self.y.astype(np.int64) if self.y is not None
                         else np.zeros(len(coords), np.int64))
+        self._set_export_table()
         # The range only moves when points leave it or shrink to under half of it: each
         # move regenerates both axes, which cost more than drawing the points.
         fit = padded_bounds(coords)
@@ -240,6 +249,20 @@ class EmbeddingView(QWidget):
             self._fitted = True
             self.plot.getViewBox().setRange(xRange=fit[:2], yRange=fit[2:], padding=0)
         self._render()
+
+    def _show_error(self, message: str) -> None:
+        self.status.setText(message)
+
+    def _set_export_table(self) -> None:
+        """The coordinates drawn, for CSV export (the image itself holds no data)."""
+        import pandas as pd
+
+        data = self.prepared.data
+        names = list(data.class_names or []) if self.y is not None else []
+        table = pd.DataFrame({"PC1": self.coords[:, 0], "PC2": self.coords[:, 1]})
+        if names:
+            table.insert(0, "class", [names[int(k)] for k in self._labels])
+        self.plot.getPlotItem().export_table = table
 
     def _render(self) -> None:
         """Splat the points at the view's pixel size (again after a resize)."""
@@ -262,6 +285,7 @@ class EmbeddingView(QWidget):
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def _clear_points(self) -> None:
+        self.plot.getPlotItem().export_table = None
         self._fitted = False
         self.legend.clear()
         self.points = []

@@ -150,7 +150,7 @@ def test_colours_for_two_classes_more_classes_and_regression():
     assert tuple(rgbr[0, 0]) == (0xf5, 0x93, 0x22) and tuple(rgbr[1, 0]) == (0xe8, 0xea, 0xeb)
 
 
-def test_embedding_of_a_hidden_layer_follows_the_weights(qtbot):
+def test_embedding_of_a_hidden_layer_follows_the_weights(qtbot, tmp_path):
     ds = load_dataset("demo:iris")
     prepared = prepare_run(ds, network="mlp", preset_options={"hidden": (8, 5)})
     view = EmbeddingView()
@@ -178,6 +178,14 @@ def test_embedding_of_a_hidden_layer_follows_the_weights(qtbot):
         view.image.image.reshape(-1, 4)[:, 3] > 0][:, :3]}
     assert tuple(rgb_table(class_colors(3))[0]) not in shown and len(shown) == 2
     assert "5 activations each, after epoch 1" in view.status.text()
+    table = view.plot.getPlotItem().export_table  # CSV export: the coordinates drawn
+    assert list(table.columns) == ["class", "PC1", "PC2"] and len(table) == n
+    assert table["class"].iloc[0] in {"setosa", "versicolor", "virginica"}
+    from app.widgets.plot_export import export_plot
+
+    csv = export_plot(view.plot, tmp_path / "hidden.csv").read_text().splitlines()
+    assert csv[0] == "class,PC1,PC2" and len(csv) == n + 1
+    assert export_plot(view.plot, tmp_path / "hidden.png").stat().st_size > 0
     view.layer.setCurrentIndex(0)  # another layer: recomputed at once
     assert "8 activations each" in view.status.text()
 
