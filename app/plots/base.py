@@ -10,6 +10,7 @@ command line, through ``offscreen_app``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -79,14 +80,17 @@ def new_plot(plot: pg.PlotWidget | None, x_label: str, y_label: str,
     return plot
 
 
-def set_export_table(plot: pg.PlotWidget | pg.PlotItem, table: pd.DataFrame | None) -> None:
+def set_export_table(plot: pg.PlotWidget | pg.PlotItem,
+                     table: pd.DataFrame | Callable[[], pd.DataFrame | None] | None) -> None:
     """The table CSV export writes for this plot, when its items alone do not say it
-    (a heat map's cells, horizontal bars with their names)."""
+    (a heat map's cells, horizontal bars with their names). A function instead of a
+    table is called at export time: for a picture redrawn while a run trains."""
     plot_item(plot).export_table = table
 
 
 def export_table(plot: pg.PlotWidget | pg.PlotItem) -> pd.DataFrame | None:
-    return getattr(plot_item(plot), "export_table", None)
+    table = getattr(plot_item(plot), "export_table", None)
+    return table() if callable(table) else table
 
 
 def label_axis(plot: pg.PlotWidget, side: str, positions: list[float],

@@ -23,6 +23,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.plots.base import set_export_table
 from app.plots.colors import brush_table, class_colors, rgb_table
 from app.plots.raster import padded_bounds, scatter_rgba
 from app.widgets.decision_surface import LiveModel, Throttle
@@ -96,6 +97,7 @@ class EmbeddingView(QWidget):
         self.export_button.setAutoRaise(True)
         top.addWidget(self.export_button)
         install_export_actions(self.plot, "Hidden layer", self._show_error)
+        set_export_table(self.plot, self._coordinates_table)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -131,7 +133,6 @@ class EmbeddingView(QWidget):
         self._fitted, self._pending = False, None
         pacer().cancel(self)
         self.image.clear()
-        self.plot.getPlotItem().export_table = None
         self._make_legend()  # kept when the classes are the same as the last run's
         self.status.setText("Waiting for the first epoch\u2026")
 
@@ -237,14 +238,13 @@ class EmbeddingView(QWidget):
         self._make_legend()
         self._labels = (self.y.astype(np.int64) if self.y is not None
                         else np.zeros(len(coords), np.int64))
-        self._set_export_table()
         # The range only moves when points leave it or shrink to under half of it: each
         # move regenerates both axes, which cost more than drawing the points.
         fit = padded_bounds(coords)
-        keep = self._bounds if self._fitted else (0.0, 0.0, 0.0, 0.0)
-        moved = [sticky_range((keep[2 * a], keep[2 * a + 1]), fit[2 * a], fit[2 * a + 1],
-                              margin=0.0) for a in range(2)]
-        if any(m is not None for m in moved):
+        b = self._bounds
+        if not self._fitted or any(
+                sticky_range((b[i], b[i + 1]), fit[i], fit[i + 1], margin=0.0) is not None
+                for i in (0, 2)):
             self._bounds = fit
             self._fitted = True
             self.plot.getViewBox().setRange(xRange=fit[:2], yRange=fit[2:], padding=0)
@@ -253,16 +253,17 @@ class EmbeddingView(QWidget):
     def _show_error(self, message: str) -> None:
         self.status.setText(message)
 
-    def _set_export_table(self) -> None:
+    def _coordinates_table(self) -> Any:
         """The coordinates drawn, for CSV export (the image itself holds no data)."""
+        if self.coords is None or len(self._labels) != len(self.coords):
+            return None
         import pandas as pd
 
-        data = self.prepared.data
-        names = list(data.class_names or []) if self.y is not None else []
         table = pd.DataFrame({"PC1": self.coords[:, 0], "PC2": self.coords[:, 1]})
-        if names:
-            table.insert(0, "class", [names[int(k)] for k in self._labels])
-        self.plot.getPlotItem().export_table = table
+        if self.y is not None:
+            names = np.asarray(self.prepared.data.class_names or [], dtype=object)
+            table.insert(0, "class", names[self._labels])
+        return table
 
     def _render(self) -> None:
         """Splat the points at the view's pixel size (again after a resize)."""
@@ -285,7 +286,6 @@ class EmbeddingView(QWidget):
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
 
     def _clear_points(self) -> None:
-        self.plot.getPlotItem().export_table = None
         self._fitted = False
         self.legend.clear()
         self.points = []

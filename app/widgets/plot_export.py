@@ -170,9 +170,12 @@ def plot_csv_text(plot: Plot) -> str:
     """Wide CSV: an x and a y column per series; shorter series leave blank cells.
 
     A plot whose items do not carry its data (a heat map, named bars) holds the table to
-    write as ``export_table`` (a DataFrame) on its PlotItem; that table is written instead.
+    write as ``export_table`` (a DataFrame, or a function making one) on its PlotItem; that
+    table is written instead.
     """
     table = getattr(plot_item(plot), "export_table", None)
+    if callable(table):  # made at export time (see app.plots.base.set_export_table)
+        table = table()
     if table is not None:
         return table.to_csv(index=False, lineterminator="\n")
     series = plot_series(plot)

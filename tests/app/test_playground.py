@@ -178,7 +178,9 @@ def test_embedding_of_a_hidden_layer_follows_the_weights(qtbot, tmp_path):
         view.image.image.reshape(-1, 4)[:, 3] > 0][:, :3]}
     assert tuple(rgb_table(class_colors(3))[0]) not in shown and len(shown) == 2
     assert "5 activations each, after epoch 1" in view.status.text()
-    table = view.plot.getPlotItem().export_table  # CSV export: the coordinates drawn
+    from app.plots.base import export_table
+
+    table = export_table(view.plot)  # CSV export: the coordinates drawn
     assert list(table.columns) == ["class", "PC1", "PC2"] and len(table) == n
     assert table["class"].iloc[0] in {"setosa", "versicolor", "virginica"}
     from app.widgets.plot_export import export_plot
