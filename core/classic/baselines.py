@@ -23,10 +23,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from core.data.tensors import TensorData
 from core.errors import TrainError
+from core.metrics import classification_metrics, regression_metrics
 from core.progress import StopFn, check_stop
-from core.train.data import TensorData
-from core.train.metrics import classification_metrics, regression_metrics
 
 MAX_FEATURES = 1024
 MAX_CELLS = 5_000_000

@@ -18,7 +18,8 @@ from dataclasses import replace
 import numpy as np
 
 from core.data.dataset import Dataset
-from core.data.preprocessing import EncodingOptions, make_preprocessing
+from core.data.options import EncodingOptions
+from core.data.preprocessing import make_preprocessing
 from core.errors import DataError
 
 

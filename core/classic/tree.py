@@ -18,8 +18,8 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, export_t
 
 from core.classic.features import check_feature_names, check_matrix
 from core.errors import DataError
+from core.metrics import classification_metrics, regression_metrics
 from core.progress import ProgressFn, StopFn, check_stop, report
-from core.train.metrics import classification_metrics, regression_metrics
 
 CLASSIFICATION_CRITERIA = ("gini", "entropy", "log_loss")
 REGRESSION_CRITERIA = ("squared_error", "friedman_mse", "absolute_error", "poisson")

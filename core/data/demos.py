@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data.dataset import Dataset, Modality, Provenance, Task
-from core.data.load import LoadOptions
+from core.data.options import LoadOptions
 from core.errors import DataError
 
 

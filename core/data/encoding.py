@@ -32,7 +32,7 @@ from core.data.alphabet import (
     detect_alphabet,
 )
 from core.data.dataset import Dataset
-from core.data.preprocessing import EncodingOptions
+from core.data.options import EncodingOptions
 from core.errors import DataError
 
 _CHUNK_CHARS = 1 << 20  # characters encoded per chunk: small temporaries, reused from the heap

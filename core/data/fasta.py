@@ -55,7 +55,7 @@ from Bio.SeqIO.QualityIO import FastqGeneralIterator
 
 from core.data.alphabet import clean_packed, clean_sequences, squeeze
 from core.data.dataset import Dataset, Provenance, sha256_of_path
-from core.data.load import SEQUENCE_EXTENSIONS, LoadOptions
+from core.data.options import SEQUENCE_EXTENSIONS, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn, check_stop, report
 

@@ -19,8 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.data.dataset import Dataset, Provenance, sha256_of_path
-from core.data.load import IMAGE_EXTENSIONS, LoadOptions
-from core.data.preprocessing import EncodingOptions
+from core.data.options import IMAGE_EXTENSIONS, EncodingOptions, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn, check_stop, report, wrap_progress
 

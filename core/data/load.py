@@ -2,53 +2,18 @@
 
 The format is chosen from ``options.format`` or guessed from the path: ``demo:NAME``,
 a folder of FASTA files (one per class), a folder of class sub-folders of images,
-IDX files, FASTA/FASTQ/GenBank (optionally .gz), CSV/TSV tables.
+IDX files, FASTA/FASTQ/GenBank (optionally .gz), CSV/TSV tables. ``LoadOptions`` lives in
+``core.data.options`` (below every loader) and is importable from here too.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from core.data.dataset import Dataset
+from core.data.options import SEQUENCE_EXTENSIONS, TABLE_EXTENSIONS, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn
-
-SEQUENCE_EXTENSIONS = {".fa", ".fasta", ".fna", ".faa", ".ffn", ".fas", ".fq", ".fastq",
-                       ".gb", ".gbk", ".genbank"}
-TABLE_EXTENSIONS = {".csv", ".tsv", ".txt", ".tab"}
-IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif"}
-
-
-@dataclass
-class LoadOptions:
-    """How to read the input (mirrors ``mendel inspect`` / ``train`` flags)."""
-
-    format: str | None = None  # "fasta", "csv", "images", "idx"; None = guess
-    labels: str | None = None  # labels table for a FASTA (id + label/target columns)
-    target: str | None = None  # target column of a table
-    task: str | None = None  # force "classification" or "regression"
-    features: list[str] | None = None  # feature columns of a table (default: all others)
-    sequence_column: str | None = None  # table column holding sequences ("" = never)
-    missing: str = "impute"  # "impute" (median / most frequent) or "drop" rows
-    split_column: str | None = None  # column with train/val/test per row
-    group_column: str | None = None  # column that keeps a group on one side of a split
-    image_shape: tuple[int, int] | None = None  # reshape a pixel table into images
-    image_size: tuple[int, int] | None = None  # resize images to (H, W)
-    grayscale: bool | None = None  # force grayscale (True) or RGB (False)
-    skip_bad_files: bool = False  # skip unreadable images (listed) instead of failing
-    # False: read the inputs only (prediction). Labels / a target column may be absent and
-    # are ignored; targets are zeros, ``task`` is kept and ``info["unlabelled"]`` is True.
-    labelled: bool = True
-    demo_noise: float | None = None  # Playground demos: noise 0..50
-    demo_size: int | None = None  # demos: number of samples
-    demo_seed: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """Only the options that differ from the defaults (for provenance and bundles)."""
-        defaults = asdict(LoadOptions())
-        return {k: v for k, v in asdict(self).items() if v != defaults[k]}
 
 
 def guess_format(path: Path) -> str:

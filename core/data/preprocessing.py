@@ -7,39 +7,18 @@ Each modality has one ``Preprocessing`` class:
 
 They share this protocol, and serialize to plain JSON (``to_dict``) so a run bundle can
 turn new raw input into tensors exactly as training did, with nothing unpickled.
+``EncodingOptions`` lives in ``core.data.options`` and is importable from here too.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from core.data.dataset import Dataset
+from core.data.options import EncodingOptions
 from core.errors import DataError
-
-
-@dataclass
-class EncodingOptions:
-    """User choices for turning records into tensors (mirrors the CLI flags)."""
-
-    # sequences
-    encoding: str = "onehot"  # "onehot" or "kmer"
-    k: int = 3  # k-mer length (1..8) when encoding == "kmer"
-    kmer_normalize: bool = True  # frequencies (True) or raw counts (False)
-    both_strands: bool = False  # add reverse-complement k-mers (DNA only)
-    length: int | None = None  # one-hot length; None = longest, capped at max_length
-    max_length: int = 2000
-    rc_augment: bool = False  # DNA: add reverse complements of training sequences
-    # tables (rows with missing values are dropped at load time: LoadOptions.missing)
-    standardize: bool = True
-    # images
-    image_size: tuple[int, int] | None = None  # (H, W); None = most common size
-    grayscale: bool | None = None  # None = keep as loaded
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class Preprocessing(Protocol):

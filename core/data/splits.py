@@ -11,6 +11,9 @@ share (a single sample) simply stays in training instead of making the split fai
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
 import numpy as np
 
 from core.data.dataset import Dataset, Split
@@ -22,6 +25,45 @@ _FILE_SPLIT_NAMES = {
     "test": "test", "testing": "test",
 }  # fmt: skip
 _REGRESSION_BINS = 10  # regression targets are stratified by deciles
+
+
+@dataclass
+class SplitOptions:
+    """How the dataset is split (the Data page's split box; ``mendel train`` flags).
+
+    ``seed`` is the split's own seed: the GUI and ``mendel train --split-seed`` can keep
+    one split while the training seed changes.
+    """
+
+    val_fraction: float = 0.15
+    test_fraction: float = 0.15
+    seed: int = 0
+    use_file_split: bool = False  # use the file's own train/val/test column
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types, for the project document and settings."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SplitOptions:
+        """Read ``to_dict`` output back; an unknown key or a wrong type is a ``DataError``
+        (another version's document must say what it could not use, not half-apply)."""
+        types = {f.name: str(f.type) for f in fields(cls)}
+        unknown = set(d) - set(types)
+        if unknown:
+            raise DataError(f"split options: unknown option(s) {', '.join(sorted(unknown))}")
+        kwargs: dict[str, Any] = {}
+        for key, value in d.items():
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if types[key] == "bool" and isinstance(value, bool):
+                kwargs[key] = value
+            elif types[key] == "float" and number:
+                kwargs[key] = float(value)
+            elif types[key] == "int" and number and float(value).is_integer():
+                kwargs[key] = int(value)
+            else:
+                raise DataError(f"split options: {key} = {value!r} is not a {types[key]}")
+        return cls(**kwargs)
 
 
 def make_split(

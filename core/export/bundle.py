@@ -12,7 +12,7 @@
     metrics.json         train/val/test metrics, baselines, run facts, export checks
     MODEL_CARD.md        what it was trained on, how, how well, and what it is not for
 
-Every file goes through ``core.export.atomic`` (temporary name, then rename), so an
+Every file goes through ``core.atomic`` (temporary name, then rename), so an
 interrupted export never leaves half a file. Loading reads JSON and safetensors only:
 nothing is unpickled.
 """
@@ -33,8 +33,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from core.atomic import write_text_atomic
 from core.data.dataset import Dataset
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import EncodingOptions, LoadOptions
 from core.data.playground import (
     extra_column_names,
     features_record,
@@ -42,9 +44,8 @@ from core.data.playground import (
     read_features_record,
     restore_features,
 )
-from core.data.preprocessing import EncodingOptions, Preprocessing, preprocessing_from_dict
+from core.data.preprocessing import Preprocessing, preprocessing_from_dict
 from core.errors import DataError, ExportError, MendelError
-from core.export.atomic import write_text_atomic
 from core.export.onnx_export import export_onnx
 from core.export.safeload import refuse_pickle
 from core.export.torchscript import export_torchscript
@@ -124,8 +125,8 @@ class LoadedBundle:
         return ds
 
     def predict(self, ds: Dataset) -> tuple[np.ndarray, np.ndarray | None]:
-        """(predictions, probabilities) for every record of ``ds`` (see core.train.predict)."""
-        from core.train.predict import predict
+        """(predictions, probabilities) for every record of ``ds`` (see core.nn.predict)."""
+        from core.nn.predict import predict
 
         if self.playground is not None:  # a table from elsewhere may lack the extras
             ds = restore_features(ds, self.playground)
@@ -134,7 +135,7 @@ class LoadedBundle:
 
     def evaluate(self, ds: Dataset) -> dict[str, Any]:
         """Metrics of the model on labelled ``ds`` (from ``load_data(labelled=True)``)."""
-        from core.train.metrics import classification_metrics, regression_metrics
+        from core.metrics import classification_metrics, regression_metrics
 
         pred, proba = self.predict(ds)
         out: dict[str, Any] = {"n": len(ds)}
@@ -247,7 +248,8 @@ def run_metrics(outcome: TrainingOutcome, onnx_diff: float | None = None,
         "device": result.device,
         "n_params": result.n_params,
         "split_sizes": outcome.data.sizes(),
-        "seed": outcome.config.seed,
+        "split_seed": outcome.split.seed,  # which samples are train / val / test
+        "training_seed": outcome.config.seed,  # initial weights, batch order, baselines
         "onnx_max_abs_diff": onnx_diff,
         "torchscript_max_abs_diff": ts_diff,
         "versions": library_versions(),
@@ -363,7 +365,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _save_weights(model: nn.Module, path: Path) -> None:
     from safetensors.torch import save_file
 
-    from core.export.atomic import write_atomic
+    from core.atomic import write_atomic
 
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     write_atomic(path, lambda tmp: save_file(tensors, str(tmp), metadata={"format": "pt"}))

@@ -12,11 +12,8 @@ from typing import Any
 
 from core.nn.shapes import summary_text
 from core.train.config import TrainConfig
+from core.train.report import frame_markdown, results_frame
 from core.train.run import TrainingOutcome
-
-# Metrics shown in the card's tables, in this order, when present.
-_CLASSIFICATION_KEYS = ("accuracy", "balanced_accuracy", "f1_macro", "mcc", "roc_auc")
-_REGRESSION_KEYS = ("mse", "rmse", "mae", "r2", "pearson_r")
 
 
 def model_card(outcome: TrainingOutcome, metrics: dict[str, Any]) -> str:
@@ -82,15 +79,17 @@ def model_card(outcome: TrainingOutcome, metrics: dict[str, Any]) -> str:
         "",
         "## Results",
         "",
-        _results_table(metrics, data.task),
+        frame_markdown(results_frame(outcome.metrics, outcome.baseline, data.task)),
         "",
         "Baselines are classic models fitted on the same training split and measured on the "
         "same test split; a network that does not beat them is not worth its complexity.",
         "",
         "## Reproducibility",
         "",
-        f"- Seed: {config.seed} (split, initialization and batch order); deterministic: "
-        f"{config.deterministic}",
+        f"- Seed: {config.seed} (initial weights, batch order, dropout and the baselines)",
+        f"- Split seed: {outcome.split.seed} (which samples are training, validation and "
+        "test)",
+        f"- Deterministic algorithms: {config.deterministic}",
         f"- ONNX vs PyTorch max abs difference: {_fmt(metrics.get('onnx_max_abs_diff'))}",
         f"- TorchScript vs PyTorch max abs difference: "
         f"{_fmt(metrics.get('torchscript_max_abs_diff'))}",
@@ -137,19 +136,4 @@ def _config_table(config: TrainConfig) -> str:
         if key in always or (value != defaults[key] and key not in ("extra", "seed")):
             shown = "full batch" if key == "batch_size" and value is None else value
             rows.append(f"| {key} | {_fmt(shown)} |")
-    return "\n".join(rows)
-
-
-def _results_table(metrics: dict[str, Any], task: str) -> str:
-    keys = _CLASSIFICATION_KEYS if task == "classification" else _REGRESSION_KEYS
-    columns: list[tuple[str, dict[str, Any]]] = [
-        (f"network ({name})", metrics.get(name) or {}) for name in ("train", "val", "test")
-    ]
-    columns += [(f"{name} (test)", m) for name, m in (metrics.get("baseline") or {}).items()]
-    columns = [(name, m) for name, m in columns if m]
-    header = "| metric | " + " | ".join(name for name, _ in columns) + " |"
-    rows = [header, "|---" * (len(columns) + 1) + "|"]
-    for key in ("n", *keys):
-        if any(key in m for _, m in columns):
-            rows.append(f"| {key} | " + " | ".join(_fmt(m.get(key)) for _, m in columns) + " |")
     return "\n".join(rows)

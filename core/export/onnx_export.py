@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from core.atomic import write_atomic
 from core.errors import ExportError
-from core.export.atomic import write_atomic
 
 OPSET = 17
 TOLERANCE = 1e-4

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
+from core.atomic import write_atomic
 from core.errors import ExportError
-from core.export.atomic import write_atomic
 from core.export.onnx_export import TOLERANCE, max_abs_diff, one_line
 
 

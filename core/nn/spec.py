@@ -97,7 +97,7 @@ class NetworkSpec:
         return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:
-        from core.export.atomic import write_text_atomic
+        from core.atomic import write_text_atomic
 
         write_text_atomic(Path(path), self.to_json())
 

@@ -13,35 +13,100 @@ SCHEDULES = ("none", "step", "cosine", "plateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
+CLASS_WEIGHTS = ("none", "balanced")
+
+
+def _option(default: Any, help: str, **cli: Any) -> Any:
+    """A field with its teaching sentence (``config_help``) and, in ``cli``, what a command
+    line needs beyond the type: ``choices``, ``metavar``, ``none`` (the word for None)."""
+    return field(default=default, metadata={"help": help, **cli})
+
+
 @dataclass
 class TrainConfig:
-    """Defaults suit a first run on a small dataset."""
+    """Defaults suit a first run on a small dataset.
 
-    epochs: int = 30
-    batch_size: int | None = 32  # None = full batch
-    optimizer: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.0  # SGD / RMSprop
-    nesterov: bool = False  # SGD only; needs momentum > 0
-    weight_decay: float = 0.0  # decoupled for AdamW, else added to the gradient
-    betas: tuple[float, float] = (0.9, 0.999)  # Adam / AdamW
-    loss: str = "auto"  # auto: cross-entropy for classes, MSE for regression
-    huber_delta: float = 1.0
-    class_weights: str = "none"  # "none" or "balanced"
-    schedule: str = "none"
-    step_size: int = 10  # step schedule: epochs between decays
-    gamma: float = 0.5  # step / plateau decay factor
-    plateau_patience: int = 5
-    l1: float = 0.0  # penalty weight on the sum of |w| (weights, not biases)
-    l2: float = 0.0  # penalty weight on the sum of w^2 (weights, not biases)
-    grad_clip: float | None = None  # max gradient norm
-    early_stopping: int | None = None  # patience in epochs; None = off
-    restore_best: bool = True  # with early stopping: keep the best epoch's weights
-    seed: int = 0
-    deterministic: bool = True
-    device: str = "auto"
-    batch_event_hz: float = 20.0  # BatchFinished events per second at most
-    extra: dict[str, Any] = field(default_factory=dict)
+    Each field's metadata holds the one sentence that teaches it (``config_help``): the
+    Train page shows it as a tooltip and ``mendel train --help`` beside the flag that the
+    command line generates from the field.
+    """
+
+    epochs: int = _option(
+        30, "One epoch = one pass over all training samples; more epochs fit the training "
+        "data better but, past a point, only memorize it.", metavar="N")
+    batch_size: int | None = _option(
+        32, "Samples per weight update: small batches update often but noisily, large ones "
+        "update smoothly but less often.", metavar="N|full", none="full")  # None: full batch
+    optimizer: str = _option(
+        "adam", "How the gradient becomes a weight change: SGD takes plain steps; Adam adapts "
+        "a step size per weight and is a robust default.", choices=OPTIMIZERS)
+    lr: float = _option(
+        1e-3, "Step size of each update: too high and the loss explodes or oscillates, too "
+        "low and it crawls.", metavar="X")
+    momentum: float = _option(
+        0.0, "Keeps a running direction so updates roll through small bumps and noise (SGD "
+        "and RMSprop); 0.9 is common.", metavar="X")
+    nesterov: bool = _option(
+        False, "Looks ahead along the momentum before computing the gradient; often a "
+        "little faster than plain momentum (SGD only).")
+    weight_decay: float = _option(
+        0.0, "Shrinks every weight a little at each step so none grows large; a regularizer "
+        "(true decoupled decay for AdamW).", metavar="X")
+    betas: tuple[float, float] = _option(
+        (0.9, 0.999), "Adam's memories (Adam / AdamW): beta1 for the average gradient "
+        "direction (like momentum, usually 0.9), beta2 for the average squared gradient "
+        "that scales each weight's step (usually 0.999).", metavar=("B1", "B2"))
+    loss: str = _option(
+        "auto", "What the network minimizes: cross-entropy for classes, mean squared error "
+        "for numbers; 'auto' picks from the task.", choices=LOSSES)
+    huber_delta: float = _option(
+        1.0, "Huber loss: squared error for errors below delta, absolute error above, so "
+        "outliers pull less.", metavar="X")
+    class_weights: str = _option(
+        "none", "'balanced' counts mistakes on rare classes more, so the network cannot win "
+        "by always predicting the common class.", choices=CLASS_WEIGHTS)
+    schedule: str = _option(
+        "none", "Changes the learning rate during training: big steps first, then small "
+        "steps to settle into a minimum.", choices=SCHEDULES)
+    step_size: int = _option(
+        10, "Step schedule: multiply the learning rate by gamma every this many epochs.",
+        metavar="N")
+    gamma: float = _option(
+        0.5, "Factor applied to the learning rate at each decay (0.5 halves it).",
+        metavar="X")
+    plateau_patience: int = _option(
+        5, "Plateau schedule: lower the learning rate after this many epochs without a "
+        "better validation loss.", metavar="N")
+    l1: float = _option(
+        0.0, "Adds the sum of |weights| to the loss: pushes unhelpful weights to exactly "
+        "zero (sparse networks).", metavar="X")  # weights, not biases
+    l2: float = _option(
+        0.0, "Adds the sum of squared weights to the loss: shrinks weights to fight "
+        "overfitting.", metavar="X")  # weights, not biases
+    grad_clip: float | None = _option(
+        None, "Caps the size of each gradient step; prevents the sudden jumps that make a "
+        "loss explode (useful for recurrent networks).", metavar="NORM|off", none="off")
+    early_stopping: int | None = _option(
+        None, "Stop when the validation loss has not improved for this many epochs: ends "
+        "training before the network starts to memorize.", metavar="PATIENCE|off",
+        none="off")
+    restore_best: bool = _option(
+        True, "With early stopping, keep the weights of the best epoch rather than the "
+        "last one.")
+    seed: int = _option(
+        0, "Fixes the random start weights and batch order, so the same settings give the "
+        "same curves again.", metavar="N")
+    deterministic: bool = _option(
+        True, "Use only algorithms that give bit-identical results run after run (can be a "
+        "little slower on a GPU).")
+    device: str = _option(
+        "auto", "Where the arithmetic runs: 'auto' uses a GPU when there is one, else the "
+        "CPU.", metavar="auto|cpu|cuda[:N]|mps")
+    batch_event_hz: float = _option(
+        20.0, "How many times per second the per-batch loss is sent to the plot; lower it "
+        "if the window feels sluggish.", metavar="HZ")
+    extra: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Options of other front ends, kept with the run; the trainer ignores them."})
 
     def validate(self) -> None:
         if self.epochs < 1:
@@ -81,3 +146,11 @@ class TrainConfig:
         if "betas" in d:
             d["betas"] = tuple(d["betas"])
         return cls(**d)
+
+
+def config_help(name: str) -> str:
+    """The sentence that teaches the ``TrainConfig`` field ``name`` ("" for other names)."""
+    return _HELP.get(name, "")
+
+
+_HELP = {f.name: str(f.metadata.get("help", "")) for f in fields(TrainConfig)}

@@ -2,7 +2,7 @@
 
 A trained model is run once on the split; the confusion matrix, ROC and precision-recall
 curves, the per-class table and the list of worst errors are all derived from those
-predictions (``core.train.metrics`` does the arithmetic). Rows are tied back to the
+predictions (``core.metrics`` does the arithmetic). Rows are tied back to the
 dataset (``indices`` into ``Dataset``), so a front end can show the sample behind an
 error: its id, its sequence, its image or its table row.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.train.metrics import (
+from core.metrics import (
     classification_metrics,
     confusion,
     per_class_table,
@@ -103,7 +103,7 @@ def evaluate_split(outcome: Any, split: str = "test") -> SplitEvaluation:
 
     Raises ``DataError`` when the split is empty or the run has no model.
     """
-    from core.train.predict import predict
+    from core.nn.predict import predict
 
     if split not in ("train", *SPLITS):
         raise DataError(f"unknown split {split!r}; use val or test")

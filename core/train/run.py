@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.data.dataset import Dataset, Split
-from core.data.load import LoadOptions, load_dataset
-from core.data.preprocessing import EncodingOptions, Preprocessing, make_preprocessing
+from core.data.load import load_dataset
+from core.data.options import EncodingOptions, LoadOptions
+from core.data.preprocessing import Preprocessing, make_preprocessing
 from core.data.splits import make_split
+from core.data.tensors import TensorData, prepare_tensors
 from core.errors import SpecError, TrainError
 from core.nn.shapes import NetworkSummary, check
 from core.nn.spec import NetworkSpec
 from core.progress import ProgressFn, StopFn
 from core.train.config import TrainConfig
 from core.train.control import RunControl
-from core.train.data import TensorData, prepare_tensors
 from core.train.events import Event
 from core.train.trainer import RunResult, train_network
 
@@ -81,6 +82,7 @@ def prepare_run(
     test_fraction: float = 0.15,
     seed: int = 0,
     use_file_split: bool | None = None,
+    split: Split | None = None,
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
 ) -> PreparedRun:
@@ -88,7 +90,9 @@ def prepare_run(
 
     ``network`` is a ``NetworkSpec``, a preset name ("mlp", "cnn1d"...) or "auto" (the
     preset suggested for the data). ``use_file_split`` defaults to using the dataset's
-    own train/val/test labels when it has them. Raises ``DataError`` or ``SpecError``.
+    own train/val/test labels when it has them. A ``split`` already made for this dataset
+    (the GUI's session holds one) is used as it is, and the fractions and seed are
+    ignored. Raises ``DataError`` or ``SpecError``.
     """
     load_options = load_options or LoadOptions()
     encoding_options = encoding_options or EncodingOptions()
@@ -96,8 +100,9 @@ def prepare_run(
         dataset = load_dataset(dataset, load_options, progress, should_stop)
     if use_file_split is None:
         use_file_split = dataset.split_labels is not None
-    split = make_split(dataset, val_fraction, test_fraction, seed,
-                       use_file_split=use_file_split)
+    if split is None:
+        split = make_split(dataset, val_fraction, test_fraction, seed,
+                           use_file_split=use_file_split)
     preprocessing = make_preprocessing(dataset, encoding_options)
     data = prepare_tensors(dataset, split, preprocessing)
     spec, source = _resolve_network(network, preset_options or {}, dataset, data)

@@ -36,11 +36,11 @@ import torch.nn.functional as F
 import torch.optim
 from torch import nn
 
+from core.data.tensors import TensorData
 from core.errors import MendelError, TrainError
 from core.nn.spec import NetworkSpec
 from core.train.config import TrainConfig
 from core.train.control import RunControl
-from core.train.data import TensorData
 from core.train.device import describe_device, resolve_device
 from core.train.events import (
     BatchFinished,

@@ -11,8 +11,8 @@ from sklearn.model_selection import train_test_split
 
 from core.classic import baselines
 from core.classic.baselines import fit_baselines
+from core.data.tensors import TensorData
 from core.errors import TrainError
-from core.train.data import TensorData
 
 
 def test_classification_baselines_on_breast_cancer() -> None:

@@ -13,15 +13,15 @@ import pandas as pd
 import pytest
 import torch
 
-from core.data.load import LoadOptions
+from core.atomic import write_atomic
+from core.data.options import LoadOptions
 from core.errors import ExportError
 from core.export import onnx_export
-from core.export.atomic import write_atomic
 from core.export.bundle import load_bundle, save_bundle
 from core.export.safeload import pickle_kind, refuse_pickle
+from core.nn.predict import predict
 from core.nn.spec import NetworkSpec
 from core.train.config import TrainConfig
-from core.train.predict import predict
 from core.train.run import run_training
 
 
@@ -88,7 +88,7 @@ def test_model_card_states_data_network_results_and_limits(iris_run):
     for heading in ("## Intended use", "## Limitations", "## Data", "## Network",
                     "## Training", "## Results", "## Reproducibility"):
         assert heading in card
-    assert "demo:iris" in card and "logistic_regression (test)" in card
+    assert "demo:iris" in card and "logistic regression (test)" in card
     assert "Total params" in card and "Seed: 1" in card
 
 

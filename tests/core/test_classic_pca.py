@@ -13,7 +13,7 @@ from core.classic.features import classic_encoding, feature_matrix, standardize_
 from core.classic.pca import choose_solver, run_pca
 from core.data.dataset import Dataset
 from core.data.demos import load_demo
-from core.data.preprocessing import EncodingOptions
+from core.data.options import EncodingOptions
 from core.errors import DataError
 from core.progress import Cancelled
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +14,17 @@ import pytest
 from PIL import Image
 
 from app.cli import main
-from app.commands.train import ProgressPrinter
+from app.commands.train import (
+    ProgressPrinter,
+    add_config_arguments,
+    config_from_args,
+    split_options_from_args,
+)
+from core.data.dataset import Split
+from core.data.load import load_dataset
+from core.data.splits import make_split
 from core.export.bundle import load_bundle
+from core.train.config import TrainConfig, config_help
 from core.train.events import EpochFinished, RunFinished, RunStarted
 
 RESULT_KEYS = {"train", "val", "test", "baseline", "epochs_run", "best_epoch",
@@ -205,3 +216,103 @@ def test_progress_is_one_updating_line_on_a_terminal_and_one_line_per_epoch_othe
         assert "val_accuracy 0.5" in stream.getvalue()
         assert lines[-2].startswith("finished: completed after 3 epochs")
     assert stream.getvalue().count("\r") == 3
+
+
+def _train_flags_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser()
+    add_config_arguments(parser.add_argument_group("training"))
+    return parser
+
+
+def test_every_config_field_has_a_flag_with_its_help() -> None:
+    options = _train_flags_parser()._option_string_actions
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if f.name == "extra":
+            assert flag not in options
+            continue
+        assert flag in options, flag
+        assert options[flag].dest == f.name
+        assert config_help(f.name) and options[flag].help.startswith(config_help(f.name))
+    assert "--no-restore-best" in options and "--no-deterministic" in options
+
+
+def test_each_flag_parses_into_the_train_config() -> None:
+    argv = ["--epochs", "7", "--batch-size", "16", "--optimizer", "sgd", "--lr", "0.05",
+            "--momentum", "0.9", "--nesterov", "--weight-decay", "0.01", "--betas", "0.8",
+            "0.95", "--loss", "huber", "--huber-delta", "2.5", "--class-weights", "balanced",
+            "--schedule", "plateau", "--step-size", "3", "--gamma", "0.25",
+            "--plateau-patience", "2", "--l1", "0.001", "--l2", "0.002", "--grad-clip", "1.5",
+            "--early-stopping", "4", "--no-restore-best", "--seed", "11", "--no-deterministic",
+            "--device", "cpu", "--batch-event-hz", "5"]
+    config = config_from_args(_train_flags_parser().parse_args(argv))
+    expected = TrainConfig(
+        epochs=7, batch_size=16, optimizer="sgd", lr=0.05, momentum=0.9, nesterov=True,
+        weight_decay=0.01, betas=(0.8, 0.95), loss="huber", huber_delta=2.5,
+        class_weights="balanced", schedule="plateau", step_size=3, gamma=0.25,
+        plateau_patience=2, l1=0.001, l2=0.002, grad_clip=1.5, early_stopping=4,
+        restore_best=False, seed=11, deterministic=False, device="cpu", batch_event_hz=5.0)
+    assert config == expected
+    changed = {f.name for f in fields(TrainConfig) if getattr(config, f.name)
+               != getattr(TrainConfig(), f.name)}
+    assert changed == {f.name for f in fields(TrainConfig)} - {"extra"}  # each one reached
+    config.validate()
+
+
+def test_no_flags_give_the_default_config_and_off_words_give_none() -> None:
+    parser = _train_flags_parser()
+    assert config_from_args(parser.parse_args([])) == TrainConfig()
+    for words in (["full", "off", "none"], ["none", "OFF", "off"]):
+        args = parser.parse_args(["--batch-size", words[0], "--grad-clip", words[1],
+                                  "--early-stopping", words[2]])
+        config = config_from_args(args)
+        assert (config.batch_size, config.grad_clip, config.early_stopping) == (None, None, None)
+
+
+def test_the_flags_the_readme_shows_still_parse(capsys) -> None:
+    code = main(["train", "demo:iris", "--optimizer", "sgd", "--lr", "0.1", "--momentum", "0.9",
+                 "--nesterov", "--weight-decay", "0.01", "--loss", "cross_entropy",
+                 "--class-weights", "balanced", "--schedule", "cosine", "--l1", "0", "--l2",
+                 "0.001", "--grad-clip", "1", "--early-stopping", "5", "--batch-size", "full",
+                 "--epochs", "1", "--seed", "1", "--device", "cpu", "--val-fraction", "0.2",
+                 "--test-fraction", "0.2", "--no-baseline"])
+    assert code == 0, capsys.readouterr().err
+
+
+def _split_of(*flags: str) -> Split:
+    from app.cli import build_parser
+
+    options = split_options_from_args(build_parser().parse_args(["train", "demo:iris", *flags]))
+    return make_split(load_dataset("demo:iris"), options.val_fraction, options.test_fraction,
+                      options.seed)
+
+
+def test_split_seed_sets_the_split_alone_and_seed_sets_both_by_default() -> None:
+    split = _split_of("--seed", "1", "--split-seed", "7")
+    assert split.seed == 7
+    for same in (_split_of("--seed", "1", "--split-seed", "7"),  # reproducible
+                 _split_of("--seed", "2", "--split-seed", "7"),  # the training seed is apart
+                 _split_of("--seed", "7")):  # without --split-seed, --seed splits too
+        for side in ("train", "val", "test"):
+            np.testing.assert_array_equal(getattr(same, side), getattr(split, side))
+    assert not np.array_equal(_split_of("--seed", "1").test, split.test)
+
+
+def test_metrics_and_card_record_the_split_seed_and_the_training_seed(tmp_path, capsys):
+    run = tmp_path / "run"
+    code, out, err = _run(capsys, "train", "demo:iris", "--model", "linear", "--epochs", "1",
+                          "--device", "cpu", "--seed", "1", "--split-seed", "7",
+                          "--out", str(run), "--json")
+    assert code == 0, err
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert (metrics["split_seed"], metrics["training_seed"]) == (7, 1)
+    assert (_last_json(out)["split_seed"], _last_json(out)["training_seed"]) == (7, 1)
+    assert json.loads((run / "train_config.json").read_text())["seed"] == 1
+    card = (run / "MODEL_CARD.md").read_text()
+    assert "- Seed: 1 (initial weights, batch order, dropout and the baselines)" in card
+    assert "- Split seed: 7 (which samples are training, validation and test)" in card
+    assert "Split (seed 7)" in card and "split, initialization and batch order" not in card
+    sizes = metrics["split_sizes"]
+    expected = _split_of("--seed", "1", "--split-seed", "7")
+    assert (sizes["train"], sizes["val"], sizes["test"]) == (
+        len(expected.train), len(expected.val), len(expected.test))

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from core.data.demos import list_demos, load_demo
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.errors import DataError
 
 PLAYGROUND = ["circle", "xor", "gauss", "spiral", "reg-plane", "reg-gauss"]

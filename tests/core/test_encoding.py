@@ -22,7 +22,8 @@ from core.data.encoding import (
     reverse_complement,
     reverse_complement_onehot,
 )
-from core.data.preprocessing import EncodingOptions, make_preprocessing, preprocessing_from_dict
+from core.data.options import EncodingOptions
+from core.data.preprocessing import make_preprocessing, preprocessing_from_dict
 from core.errors import DataError
 
 DNA_LETTERS = "ACGTUNRYSWKMBDHV" + "acgtun"

@@ -18,7 +18,8 @@ from core.data import fasta
 from core.data.alphabet import clean_sequences
 from core.data.dataset import sha256_of_path
 from core.data.fasta import load_sequences
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.errors import DataError
 from core.progress import Cancelled
 

@@ -12,8 +12,9 @@ from PIL import Image
 
 from core.data.dataset import Dataset
 from core.data.images import ImagePreprocessing, load_idx, load_image_folder
-from core.data.load import LoadOptions, load_dataset
-from core.data.preprocessing import EncodingOptions, make_preprocessing, preprocessing_from_dict
+from core.data.load import load_dataset
+from core.data.options import EncodingOptions, LoadOptions
+from core.data.preprocessing import make_preprocessing, preprocessing_from_dict
 from core.errors import DataError
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from core.train.metrics import (
+from core.metrics import (
     classification_metrics,
     confusion,
     per_class_table,

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from core.data.dataset import Dataset
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.data.playground import (
     add_features,
     base_columns,

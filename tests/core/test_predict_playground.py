@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 
 from app.cli import main
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.data.playground import read_features_record, with_features
 from core.errors import DataError, ExportError
 from core.export.bundle import load_bundle, save_bundle
+from core.nn.predict import predict
 from core.train.config import TrainConfig
-from core.train.predict import predict
 from core.train.run import run_training
 
 KEYS = ["square1", "product", "sin2"]

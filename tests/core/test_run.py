@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.data.load import LoadOptions
+from core.data.options import LoadOptions
 from core.errors import DataError, SpecError, TrainError
 from core.nn.spec import LayerSpec, NetworkSpec
 from core.train.config import TrainConfig

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.data.dataset import Dataset
-from core.data.splits import kfold_indices, make_split
+from core.data.splits import SplitOptions, kfold_indices, make_split
 from core.errors import DataError
 
 
@@ -173,3 +173,19 @@ def test_kfold_groups_stay_together_and_is_reproducible():
 def test_kfold_bad_k(k):
     with pytest.raises(DataError, match="k-fold"):
         kfold_indices(make_ds(np.arange(10) % 2), k)
+
+
+def test_split_options_round_trip_through_plain_json() -> None:
+    options = SplitOptions(val_fraction=0.2, test_fraction=0.1, seed=7, use_file_split=True)
+    d = options.to_dict()
+    assert d == {"val_fraction": 0.2, "test_fraction": 0.1, "seed": 7, "use_file_split": True}
+    assert SplitOptions.from_dict(d) == options
+    assert SplitOptions.from_dict({}) == SplitOptions(0.15, 0.15, 0, False)
+    assert SplitOptions.from_dict({"val_fraction": 0, "seed": 3.0}).val_fraction == 0.0
+
+
+@pytest.mark.parametrize("bad", [{"folds": 5}, {"seed": "1"}, {"seed": 1.5},
+                                 {"use_file_split": 1}, {"val_fraction": True}])
+def test_split_options_refuse_what_they_cannot_use(bad) -> None:
+    with pytest.raises(DataError, match="split options"):
+        SplitOptions.from_dict(bad)

@@ -9,8 +9,8 @@ import pandas as pd
 
 from core.data.dataset import Dataset, Provenance, Split
 from core.data.demos import load_demo
-from core.data.load import LoadOptions
-from core.data.preprocessing import EncodingOptions, make_preprocessing
+from core.data.options import EncodingOptions, LoadOptions
+from core.data.preprocessing import make_preprocessing
 from core.data.splits import make_split
 from core.data.summary import format_summary, summarize
 

@@ -1,4 +1,4 @@
-"""The decision surface grid and the hidden-layer embedding, headless."""
+"""The decision surface grid, headless."""
 
 from __future__ import annotations
 
@@ -6,15 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from core.classic.surface import (
-    grid_inputs,
-    hidden_embedding,
-    layer_activations,
-    make_grid,
-    predict_surface,
-    project_2d,
-)
-from core.data.load import LoadOptions, load_dataset
+from core.classic.surface import grid_inputs, make_grid, predict_surface
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.data.playground import with_features
 from core.errors import DataError
 from core.train.run import prepare_run
@@ -64,33 +58,6 @@ def test_surface_of_two_classes_is_playgrounds_scale():
     with torch.no_grad():
         p1 = torch.softmax(model.eval()(probe), 1)[:, 1].numpy().reshape(10, 10)
     np.testing.assert_allclose(s.values, 2 * p1 - 1, atol=1e-6)
-
-
-def test_activations_of_a_layer_and_their_projection():
-    ds = load_dataset("demo:iris")
-    prepared = prepare_run(ds, network="mlp", preset_options={"hidden": (8, 5)})
-    from core.nn.build import build_model
-
-    model = build_model(prepared.spec, prepared.data.input_shape, 3)
-    model.train()
-    X = prepared.data.X_val
-    acts = layer_activations(model, X, (1,))
-    assert acts.shape == (len(X), 5)
-    assert model.training  # mode restored
-    with torch.no_grad():
-        direct = model[1](model[0](torch.as_tensor(X))).numpy()
-    np.testing.assert_allclose(acts, direct, atol=1e-6)
-    emb = project_2d(acts)
-    assert emb.coords.shape == (len(X), 2) and 0 < emb.explained.sum() <= 1 + 1e-9
-    flipped = project_2d(acts, previous=-emb.coords)
-    np.testing.assert_allclose(flipped.coords, -emb.coords, atol=1e-8)
-    with pytest.raises(DataError, match="no layer 9"):
-        hidden_embedding(model, X, (8,))
-
-
-def test_constant_activations_project_to_the_origin():
-    emb = project_2d(np.ones((5, 3)))
-    assert np.all(emb.coords == 0) and np.all(emb.explained == 0)
 
 
 def test_the_trainer_hands_each_epochs_model_to_the_run_control():

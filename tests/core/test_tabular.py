@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data.load import LoadOptions, load_dataset
-from core.data.preprocessing import EncodingOptions, make_preprocessing, preprocessing_from_dict
+from core.data.load import load_dataset
+from core.data.options import EncodingOptions, LoadOptions
+from core.data.preprocessing import make_preprocessing, preprocessing_from_dict
 from core.data.tabular import TabularPreprocessing, load_table
 from core.errors import DataError
 

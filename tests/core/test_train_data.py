@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from core.data.dataset import Dataset, Split
+from core.data.tensors import TensorData, prepare_tensors
 from core.errors import DataError
-from core.train.data import TensorData, prepare_tensors
 
 
 class CenteringPreprocessing:
@@ -97,8 +97,8 @@ def test_from_arrays_infers_task_and_defaults() -> None:
 
 def test_prepare_tensors_with_the_real_sequence_encoder() -> None:
     from core.data.demos import load_demo
-    from core.data.load import LoadOptions
-    from core.data.preprocessing import EncodingOptions, make_preprocessing
+    from core.data.options import EncodingOptions, LoadOptions
+    from core.data.preprocessing import make_preprocessing
     from core.data.splits import make_split
 
     ds = load_demo("motif", LoadOptions(demo_size=200))

@@ -11,13 +11,14 @@ import pytest
 import torch
 from torch import nn
 
+from core.data.tensors import TensorData
 from core.errors import TrainError
+from core.nn.predict import predict
 from core.train.config import OPTIMIZERS, SCHEDULES, TrainConfig
 from core.train.control import RunControl
-from core.train.data import TensorData
 from core.train.device import describe_device, resolve_device
 from core.train.events import BatchFinished, EpochFinished, RunFailed, RunFinished, RunStarted
-from core.train.predict import evaluate_model, predict
+from core.train.predict import evaluate_model
 from core.train.trainer import (
     Trainer,
     _batch_bounds,

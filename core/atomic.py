@@ -1,4 +1,8 @@
-"""Write files so that an interrupted export never leaves a half-written file behind."""
+"""Write files so that an interrupted export never leaves a half-written file behind.
+
+The bundle, a saved network spec (``core.nn.spec``) and the GUI's picture exports all
+write through it, so it sits at the bottom of ``core`` rather than in ``core.export``.
+"""
 
 from __future__ import annotations
 

@@ -4,6 +4,10 @@ Every metric dict holds plain Python floats (JSON-able). A figure that is undefi
 the data at hand (ROC AUC when the test set lacks a class, Pearson r of a constant) is
 ``None`` rather than NaN, so reports and JSON files say "not defined" instead of lying.
 Binary problems take class index 1 as the positive class.
+
+It sits at the bottom of ``core``, beside ``errors`` and ``progress``: the trainer, the
+classic baselines and trees and a loaded bundle all score with it, so a network and the
+models it is compared with are measured by the same code.
 """
 
 from __future__ import annotations

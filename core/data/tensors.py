@@ -1,4 +1,8 @@
-"""Encoded arrays a run trains on: the bridge from a ``Dataset`` + ``Split`` to tensors."""
+"""Encoded arrays a run trains on: the bridge from a ``Dataset`` + ``Split`` to tensors.
+
+They are data, not training: the trainer and the classic baselines both fit on the same
+``TensorData``, so it lives in ``core.data`` below both.
+"""
 
 from __future__ import annotations
 
