@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import sys
-from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +43,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.jobs import JobRunner, error_text
 from app.pages import page_class, page_names
-from app.state import AppState, SplitOptions
+from app.pages.page import Page
+from app.state import DOCUMENT_VERSION, AppState
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import FORMATS, PlotPanel, export_plot
-from app.workers import FunctionWorker, stop_all_workers
+from app.widgets.recent_menu import RecentMenu
+from app.workers import Worker, stop_all_workers
 from core import __version__
 from core.data.demos import list_demos
-from core.data.preprocessing import EncodingOptions
 from core.errors import MendelError
 from core.train.config import TrainConfig
 
@@ -59,6 +60,8 @@ ORGANIZATION = "Mendel"
 APPLICATION = "Mendel"
 DEMO_SOURCE = "demo:spiral"  # `mendel --demo`: Playground's spiral, trains in seconds
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# What a fresh start keeps of the last session (the rest belongs to a saved project).
+SETTINGS_FIELDS = ("train_config", "split_options", "encoding")
 
 
 def app_settings() -> QSettings:
@@ -82,14 +85,16 @@ class MainWindow(QMainWindow):
         self.settings = settings or app_settings()
         self.state = AppState(self)
         self.engine_ready = False
-        self._export_worker: FunctionWorker | None = None
+        self.export_job = JobRunner(self)  # writing a run folder
+        self.export_job.succeeded.connect(self._on_model_saved)
+        self.export_job.failed.connect(self._on_export_failed)
         self.setWindowTitle("Mendel")
         self.setAcceptDrops(True)
         icon = RESOURCES / "icons" / "mendel.svg"
         if icon.exists():
             self.setWindowIcon(QIcon(str(icon)))
 
-        self.pages: dict[str, QWidget] = {}
+        self.pages: dict[str, Page] = {}
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         self.nav.setFixedWidth(150)
@@ -120,7 +125,6 @@ class MainWindow(QMainWindow):
         self.state.runStateChanged.connect(self._on_run_state)
         self.state.deviceChanged.connect(self._on_device)
         self.state.runFinished.connect(self._update_actions)
-        self.state.recentChanged.connect(self._rebuild_recent_menu)
         self._restore_settings()
         if lazy_pages:
             self._build_page(self._page_names[0])
@@ -145,7 +149,9 @@ class MainWindow(QMainWindow):
         file = menu.addMenu("&File")
         self.open_action = self._action(file, "&Open data\u2026", "Ctrl+O", self.open_data)
         self._action(file, "Open &folder\u2026", "Ctrl+Shift+O", self.open_folder)
-        self.recent_menu = file.addMenu("Open &recent")
+        self.recent_menu = RecentMenu(self.state, "Open &recent", numbered=True, parent=self)
+        self.recent_menu.chosen.connect(self.open_source)
+        file.addMenu(self.recent_menu)
         self.demo_menu = file.addMenu("&Demo datasets")
         for demo in list_demos():
             action = QAction(demo.title, self)
@@ -180,7 +186,6 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
         self._action(help_menu, "&About Mendel", None, self.show_about)
-        self._rebuild_recent_menu()
 
     def _action(self, menu: Any, text: str, shortcut: str | None, slot: Any) -> QAction:
         action = QAction(text, self)
@@ -196,7 +201,7 @@ class MainWindow(QMainWindow):
         for name in self._page_names:
             self._build_page(name)
 
-    def _build_page(self, name: str) -> QWidget:
+    def _build_page(self, name: str) -> Page:
         if name not in self.pages:
             cls = page_class(name)
             page = cls(self.state, self)
@@ -205,11 +210,11 @@ class MainWindow(QMainWindow):
             self.stack.insertWidget(row, page)
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
-            self.nav.item(row).setText(getattr(cls, "title", name.capitalize()))
+            self.nav.item(row).setText(cls.title)
             self.pages[name] = page
         return self.pages[name]
 
-    def show_page(self, name: str) -> QWidget:
+    def show_page(self, name: str) -> Any:
         page = self._build_page(name)
         self.nav.setCurrentRow(self._page_names.index(name))
         return page
@@ -226,10 +231,7 @@ class MainWindow(QMainWindow):
         actions = self.page_actions.actions() if hasattr(self, "page_actions") else []
         if row < len(actions):
             actions[row].setChecked(True)
-        page = self.stack.widget(row)
-        shown = getattr(page, "page_shown", None)
-        if callable(shown):
-            shown()
+        self.pages[self._page_names[row]].page_shown()
 
     def _on_page_action(self) -> None:
         action = self.sender()
@@ -251,21 +253,6 @@ class MainWindow(QMainWindow):
         self.show_page("data").open_folder_dialog()
 
     def _on_demo_action(self) -> None:
-        action = self.sender()
-        if isinstance(action, QAction):
-            self.open_source(str(action.data()))
-
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for i, source in enumerate(self.state.recent_sources):
-            action = QAction(f"&{i + 1} {Path(source).name}", self)
-            action.setData(source)
-            action.setStatusTip(source)
-            action.triggered.connect(self._on_recent_action)
-            self.recent_menu.addAction(action)
-        self.recent_menu.setEnabled(bool(self.state.recent_sources))
-
-    def _on_recent_action(self) -> None:
         action = self.sender()
         if isinstance(action, QAction):
             self.open_source(str(action.data()))
@@ -330,8 +317,8 @@ class MainWindow(QMainWindow):
 
     # -- export --------------------------------------------------------------------------------
     def export_plot(self) -> None:
-        page = self.stack.currentWidget()
-        panels: list[PlotPanel] = list(getattr(page, "plot_panels", list)())
+        page = self.pages.get(self.current_page_name())
+        panels: list[PlotPanel] = page.plot_panels() if page is not None else []
         panels = [p for p in panels if p.isVisible()] or panels
         if not panels:
             self.statusBar().showMessage("This page has no plot to export", 4000)
@@ -365,7 +352,7 @@ class MainWindow(QMainWindow):
         if path:
             self.save_run(path)
 
-    def save_run(self, out_dir: str) -> FunctionWorker:
+    def save_run(self, out_dir: str) -> Worker:
         """Write the run bundle on a worker (ONNX and TorchScript checks take a moment)."""
         from core.export.bundle import save_bundle
 
@@ -374,16 +361,14 @@ class MainWindow(QMainWindow):
         def save(progress: Any, should_stop: Any) -> Any:
             return save_bundle(out_dir, outcome)
 
-        worker = FunctionWorker(save, self)
-        worker.succeeded.connect(self._on_model_saved)
-        worker.failed.connect(self.message_bar.show_error)
-        self._export_worker = worker
         self.statusBar().showMessage(f"Saving the run to {out_dir}\u2026")
-        worker.start()
-        return worker
+        return self.export_job.run(save)
+
+    def _on_export_failed(self, error: object) -> None:
+        self.statusBar().clearMessage()
+        self.message_bar.show_error(error_text(error))
 
     def _on_model_saved(self, report: Any) -> None:
-        self._export_worker = None
         self.message_bar.show_message(
             f"Saved the run to {report.out_dir} ({len(report.files)} files; ONNX agrees "
             f"with PyTorch to {report.onnx_max_abs_diff:.1e}).", "success")
@@ -404,7 +389,7 @@ class MainWindow(QMainWindow):
             if key and action.text():
                 rows.append((action.text().replace("&", "").rstrip("\u2026"), key))
         for page in self.pages.values():
-            rows += getattr(page, "shortcuts", list)()
+            rows += page.shortcuts()
         html = "".join(f"<tr><td>{name}</td><td style='padding-left:16px'><b>{key}</b></td>"
                        "</tr>" for name, key in rows)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{html}</table>")
@@ -420,29 +405,20 @@ class MainWindow(QMainWindow):
         recent = s.value("recent", [])
         if isinstance(recent, str):
             recent = [recent]
-        self.state.set_recent([r for r in recent or [] if Path(r).exists()])
-        config = _load_json(s.value("options/train_config"))
-        if config:
-            try:
-                cfg = TrainConfig.from_dict(config)
-                cfg.validate()
-                self.state.set_train_config(cfg)
-            except (MendelError, TypeError):
-                pass  # options saved by another version: keep the defaults
-        split = _load_json(s.value("options/split"))
-        if split:
-            self.state.split_options = _dataclass_from(SplitOptions, split)
-        encoding = _load_json(s.value("options/encoding"))
-        if encoding:
-            self.state.encoding = _dataclass_from(EncodingOptions, encoding)
+        document = _load_json(s.value("session")) or {}
+        document["recent_sources"] = [r for r in recent or [] if Path(r).exists()]
+        # Options saved by another version are skipped one by one; the rest still apply.
+        self.state.apply_document({**document, "version": DOCUMENT_VERSION})
 
     def save_settings(self) -> None:
+        """The window and the session's choices that a fresh start keeps (the training
+        options, split and encoding; not the data or a designed network: those belong to a
+        project)."""
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("recent", self.state.recent_sources)
-        s.setValue("options/train_config", json.dumps(self.state.train_config.to_dict()))
-        s.setValue("options/split", json.dumps(asdict(self.state.split_options)))
-        s.setValue("options/encoding", json.dumps(self.state.encoding.to_dict()))
+        document = self.state.to_document()
+        s.setValue("session", json.dumps({k: document[k] for k in SETTINGS_FIELDS}))
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -454,9 +430,8 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.hide()
         for page in self.pages.values():
-            shutdown = getattr(page, "shutdown", None)
-            if callable(shutdown):
-                shutdown()
+            page.shutdown()
+        self.export_job.shutdown()
         stop_all_workers()
         super().closeEvent(event)
 
@@ -489,16 +464,6 @@ def _load_json(value: Any) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         return None
     return data if isinstance(data, dict) else None
-
-
-def _dataclass_from(cls: type, data: dict[str, Any]) -> Any:
-    """Known fields only, so settings from another version never break the start-up."""
-    names = {f.name for f in fields(cls)}
-    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
-    try:
-        return cls(**kwargs)
-    except TypeError:
-        return cls()
 
 
 def about_html() -> str:

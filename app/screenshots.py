@@ -25,7 +25,8 @@ TIMEOUT_S = 300
 
 def write_motif_fasta(path: Path, n: int = 800) -> Path:
     """The motif demo as a FASTA file whose headers carry the label ('>seq1|present')."""
-    from core.data.load import LoadOptions, load_dataset
+    from core.data.load import load_dataset
+    from core.data.options import LoadOptions
 
     ds = load_dataset("demo:motif", LoadOptions(demo_size=n))
     names = ds.class_names or []
@@ -100,7 +101,7 @@ def main(argv: list[str]) -> int:
 
     train = window.show_page("train")
     epochs = 24
-    train.form.set_config(TrainConfig(epochs=epochs, early_stopping=None))
+    train.state.set_train_config(TrainConfig(epochs=epochs, early_stopping=None))
     train.start()
     wait_for(train.run_event,
              lambda ev: isinstance(ev, EpochFinished) and ev.epoch >= epochs // 2)
@@ -180,7 +181,8 @@ def playground_shot(window: Any, grab: Callable[[str], None]) -> None:
     train = window.show_page("train")
     train.network.set_preset("mlp")
     train.network.set_preset_options({"hidden": (4, 2), "activation": "tanh"})
-    train.form.set_config(TrainConfig(epochs=40, lr=0.03, batch_size=10, early_stopping=None))
+    train.state.set_train_config(TrainConfig(epochs=40, lr=0.03, batch_size=10,
+                                             early_stopping=None))
     train.start()
     wait_for(window.state.runFinished)
     train.live_views.setCurrentIndex(0)

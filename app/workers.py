@@ -2,7 +2,9 @@
 
 A worker is a ``QThread`` whose ``run`` calls core and reports through Qt signals only:
 ``progressed(fraction, message)``, ``event(obj)`` (trainer events), then exactly one of
-``succeeded(result)``, ``failed(message)`` or ``cancelled()``. It never touches a widget,
+``succeeded(result)``, ``failed(exception)`` or ``cancelled()`` (``str(exception)`` is the
+one line to show). Owners do not connect to a worker directly: ``app.jobs.JobRunner``
+starts it, drops the signals of a replaced one, and joins it. It never touches a widget,
 a plot or page state; the page's slots (methods of main-thread QObjects, never bare
 lambdas: PySide 6.12 runs those in the emitting thread) update the views.
 
@@ -21,7 +23,7 @@ from typing import Any, ClassVar
 import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal
 
-from core.data.dataset import Dataset
+from core.data.dataset import Dataset, Split
 from core.data.load import LoadOptions
 from core.data.preprocessing import EncodingOptions
 from core.errors import MendelError
@@ -38,7 +40,7 @@ class Worker(QThread):
 
     progressed = Signal(float, str)
     succeeded = Signal(object)
-    failed = Signal(str)
+    failed = Signal(object)  # a MendelError; str() of it is the one-line message
     cancelled = Signal()
 
     _live: ClassVar[set[Worker]] = set()
@@ -72,10 +74,12 @@ class Worker(QThread):
         except Cancelled:
             self.cancelled.emit()
         except MendelError as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(exc)
         except Exception as exc:  # a bug must not take the window down with it
             log.exception("worker failed")
-            self.failed.emit(f"unexpected error ({type(exc).__name__}): {exc}")
+            error = MendelError(f"unexpected error ({type(exc).__name__}): {exc}")
+            error.__cause__ = exc
+            self.failed.emit(error)
         else:
             if self.should_stop():
                 self.cancelled.emit()
@@ -123,9 +127,11 @@ class LoadWorker(Worker):
         return LoadedData(ds, self.source, self.options)
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainRequest:
-    """Everything a run needs, copied from the session state when Start is pressed."""
+    """Everything a run needs, read from the session state when Start is pressed.
+
+    ``split`` is the split the session holds (the Data page's), not made again."""
 
     dataset: Dataset
     load_options: LoadOptions
@@ -133,10 +139,7 @@ class TrainRequest:
     network: NetworkSpec | str  # a custom spec, or a preset name
     preset_options: dict[str, Any]
     config: TrainConfig
-    val_fraction: float
-    test_fraction: float
-    split_seed: int
-    use_file_split: bool
+    split: Split
     baselines: bool = True
 
 
@@ -153,10 +156,11 @@ class TrainWorker(Worker):
     prepared = Signal(object)
     event = Signal(object)
 
-    def __init__(self, request: TrainRequest, parent: QObject | None = None) -> None:
+    def __init__(self, request: TrainRequest, control: RunControl | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.request = request
-        self.control = RunControl()
+        self.control = control or RunControl()
 
     def request_stop(self) -> None:
         super().request_stop()
@@ -168,10 +172,8 @@ class TrainWorker(Worker):
         r = self.request
         self.report(0.0, "Encoding the data\u2026")
         prepared = prepare_run(r.dataset, r.load_options, r.encoding, network=r.network,
-                               preset_options=r.preset_options, val_fraction=r.val_fraction,
-                               test_fraction=r.test_fraction, seed=r.split_seed,
-                               use_file_split=r.use_file_split, progress=self.report,
-                               should_stop=self.should_stop)
+                               preset_options=r.preset_options, split=r.split,
+                               progress=self.report, should_stop=self.should_stop)
         if self.should_stop():
             raise Cancelled()
         self.prepared.emit(prepared)

@@ -378,7 +378,7 @@ def _label_texts(ds: Dataset) -> list[str] | list[float] | None:
 
 def write_outputs(out_dir: Path, outputs: Outputs) -> list[str]:
     """Write every output into ``out_dir`` (tables as CSV), each file atomically."""
-    from core.export.atomic import write_atomic, write_text_atomic
+    from core.atomic import write_atomic, write_text_atomic
 
     if out_dir.exists() and not out_dir.is_dir():
         raise DataError("--out must be a folder, but a file has that name", str(out_dir))
@@ -404,7 +404,7 @@ def _write(out_dir: Path | None, outputs: Outputs) -> list[str]:
 
 
 def _pictures(args: argparse.Namespace, name: str, *data: Any) -> list[str]:
-    """PNG and SVG plots beside the CSV files (``app.plots.cli``: Qt, offscreen, is
+    """PNG and SVG plots beside the CSV files (``app.commands.pictures``: Qt, offscreen, is
     imported only here, so a command without --out, or with --no-plots, never loads it)."""
     out_dir = args.out
     if out_dir is None or args.no_plots:
@@ -413,7 +413,7 @@ def _pictures(args: argparse.Namespace, name: str, *data: Any) -> list[str]:
 
     if not os.environ.get("QT_QPA_PLATFORM"):  # unset or empty: draw without a display
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from app.plots import cli as pictures
+    from app.commands import pictures
 
     try:
         return getattr(pictures, name)(*data, out_dir)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.data.load import LoadOptions
-from core.data.preprocessing import EncodingOptions
+from core.data.options import EncodingOptions, LoadOptions
 from core.errors import DataError
 
 

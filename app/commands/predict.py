@@ -42,7 +42,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    from core.export.atomic import write_text_atomic
+    from core.atomic import write_text_atomic
     from core.export.bundle import load_bundle
 
     bundle = load_bundle(args.run)

@@ -13,25 +13,24 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, TextIO
+from types import UnionType
+from typing import Any, TextIO, Union, get_args, get_origin, get_type_hints
 
 from app.commands.data_args import (
     add_data_arguments,
     encoding_options_from_args,
     load_options_from_args,
 )
+from core.data.splits import SplitOptions
 from core.errors import TrainError
-from core.train.config import LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig
+from core.train.config import TrainConfig
 from core.train.control import RunControl
 from core.train.events import EpochFinished, Event, RunFinished, RunStarted
-
-_SHOWN_METRICS = {
-    "classification": ("accuracy", "f1_macro", "roc_auc"),
-    "regression": ("mse", "mae", "r2"),
-}
+from core.train.report import MAIN_METRIC, frame_text, metrics_frame, results_frame
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,38 +49,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="preset hidden sizes, e.g. 64,32")
     n.add_argument("--activation", metavar="NAME", help="preset activation, e.g. relu, tanh")
     n.add_argument("--dropout", type=float, metavar="X", help="preset dropout rate, 0..1")
-    t = p.add_argument_group("training")
-    t.add_argument("--epochs", type=int, default=30, metavar="N", help="default 30")
-    t.add_argument("--batch-size", type=_batch_size, default=32, metavar="N|full",
-                   help="samples per step, or full for full-batch (default 32)")
-    t.add_argument("--lr", type=float, default=1e-3, help="learning rate (default 0.001)")
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
-    t.add_argument("--momentum", type=float, default=0.0, metavar="X",
-                   help="SGD / RMSprop momentum")
-    t.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD)")
-    t.add_argument("--weight-decay", type=float, default=0.0, metavar="X")
-    t.add_argument("--loss", choices=LOSSES, default="auto",
-                   help="auto: cross-entropy for classes, MSE for values")
-    t.add_argument("--class-weights", choices=["none", "balanced"], default="none",
-                   help="balanced: weigh rare classes up in the loss")
-    t.add_argument("--schedule", choices=SCHEDULES, default="none",
-                   help="learning-rate schedule")
-    t.add_argument("--step-size", type=int, default=10, metavar="N",
-                   help="step schedule: epochs per decay (default 10)")
-    t.add_argument("--gamma", type=float, default=0.5, metavar="X",
-                   help="step/plateau decay factor (default 0.5)")
-    t.add_argument("--l1", type=float, default=0.0, metavar="X", help="L1 penalty weight")
-    t.add_argument("--l2", type=float, default=0.0, metavar="X", help="L2 penalty weight")
-    t.add_argument("--grad-clip", type=float, metavar="NORM", help="clip gradients to NORM")
-    t.add_argument("--early-stopping", type=int, metavar="PATIENCE",
-                   help="stop after PATIENCE epochs without a better validation loss")
-    t.add_argument("--val-fraction", type=float, default=0.15, metavar="F",
-                   help="share of samples for validation (default 0.15)")
-    t.add_argument("--test-fraction", type=float, default=0.15, metavar="F",
-                   help="share of samples for the final test (default 0.15)")
-    t.add_argument("--seed", type=int, default=0, metavar="N",
-                   help="seed of the split, initialization and batch order (default 0)")
-    t.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    t = p.add_argument_group("training (every TrainConfig option)")
+    add_config_arguments(t)
+    split = p.add_argument_group("split")
+    defaults = SplitOptions()
+    split.add_argument("--val-fraction", type=float, default=defaults.val_fraction,
+                       metavar="F", help="share of samples for validation (default "
+                       f"{defaults.val_fraction:g})")
+    split.add_argument("--test-fraction", type=float, default=defaults.test_fraction,
+                       metavar="F", help="share of samples for the final test (default "
+                       f"{defaults.test_fraction:g})")
+    split.add_argument("--split-seed", type=int, metavar="N",
+                       help="seed of the train/validation/test split alone, so the training "
+                       "seed can change while the split stays (default: --seed)")
     t.add_argument("--no-baseline", action="store_true", help="skip the classic baselines")
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="DIR", help="save the run folder (weights, ONNX, card...)")
@@ -101,11 +81,12 @@ def run_train(args: argparse.Namespace) -> int:
     network: NetworkSpec | str = args.model
     if args.model.lower().endswith(".json") or Path(args.model).is_file():
         network = NetworkSpec.load(args.model)
+    split = split_options_from_args(args)
     prepared = prepare_run(
         args.data, load_options_from_args(args), encoding_options_from_args(args),
         network=network, preset_options=preset_options_from_args(args),
-        val_fraction=args.val_fraction, test_fraction=args.test_fraction, seed=args.seed,
-        use_file_split=bool(args.split_column),
+        val_fraction=split.val_fraction, test_fraction=split.test_fraction, seed=split.seed,
+        use_file_split=split.use_file_split,
     )
     print(data_line(prepared))
     for note in [*prepared.dataset.warnings, *prepared.data.notes]:
@@ -125,7 +106,7 @@ def run_train(args: argparse.Namespace) -> int:
         report = save_bundle(args.out, outcome)
         onnx_diff, ts_diff = report.onnx_max_abs_diff, report.torchscript_max_abs_diff
     metrics = run_metrics(outcome, onnx_diff, ts_diff)
-    print(metrics_table(run_columns(metrics), metrics["task"]))
+    print(frame_text(results_frame(outcome.metrics, outcome.baseline, prepared.data.task)))
     if args.out:
         print(f"saved run to {args.out} (ONNX agrees with PyTorch to {onnx_diff:.1e})")
     if args.json:
@@ -133,15 +114,91 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+# What a flag does beyond its TrainConfig field's sentence.
+_FLAG_NOTES = {"seed": "Also the split's seed unless --split-seed is given."}
+_NONE_WORDS = ("none", "off")
+
+
+def add_config_arguments(group: argparse._ArgumentGroup) -> None:
+    """One flag per ``TrainConfig`` field (but ``extra``), named after it (``--batch-size``)
+    and explained by its help text, so every option the Train page has is reachable here.
+
+    Booleans are ``--x/--no-x``; an optional value also takes "none"/"off" (``batch_size``
+    "full"); ``betas`` takes two numbers.
+    """
+    defaults = TrainConfig()
+    hints = get_type_hints(TrainConfig)
+    for f in fields(TrainConfig):
+        if f.name == "extra":
+            continue
+        meta, default = f.metadata, getattr(defaults, f.name)
+        text = " ".join(filter(None, (meta.get("help"), _FLAG_NOTES.get(f.name))))
+        kwargs: dict[str, Any] = {"dest": f.name, "default": default}
+        kind, optional = _unwrap_optional(hints[f.name])
+        text += f" (default {_shown(default, meta.get('none'))})"
+        if kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            if get_origin(kind) is tuple:
+                kwargs.update(nargs=len(get_args(kind)), type=get_args(kind)[0])
+            else:
+                kwargs["type"] = _or_none(kind, meta.get("none")) if optional else kind
+            if "choices" in meta:
+                kwargs["choices"] = meta["choices"]
+            elif "metavar" in meta:
+                kwargs["metavar"] = meta["metavar"]
+        group.add_argument("--" + f.name.replace("_", "-"), help=text.replace("%", "%%"),
+                           **kwargs)
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    return TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=args.lr,
-        momentum=args.momentum, nesterov=args.nesterov, weight_decay=args.weight_decay,
-        loss=args.loss, class_weights=args.class_weights, schedule=args.schedule,
-        step_size=args.step_size, gamma=args.gamma, l1=args.l1, l2=args.l2,
-        grad_clip=args.grad_clip, early_stopping=args.early_stopping, seed=args.seed,
-        device=args.device,
-    )
+    """The ``TrainConfig`` of the flags ``add_config_arguments`` made (``extra`` empty)."""
+    values = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if f.name != "extra"}
+    values["betas"] = tuple(values["betas"])
+    return TrainConfig(**values)
+
+
+def split_options_from_args(args: argparse.Namespace) -> SplitOptions:
+    """The split: its own seed when ``--split-seed`` is given, else the training seed; the
+    file's split column when ``--split-column`` names one."""
+    seed = args.seed if args.split_seed is None else args.split_seed
+    return SplitOptions(val_fraction=args.val_fraction, test_fraction=args.test_fraction,
+                        seed=seed, use_file_split=bool(args.split_column))
+
+
+def _unwrap_optional(kind: Any) -> tuple[Any, bool]:
+    """``int | None`` -> (int, True); ``int`` -> (int, False)."""
+    args = get_args(kind)
+    if get_origin(kind) in (Union, UnionType) and type(None) in args:
+        (inner,) = (a for a in args if a is not type(None))
+        return inner, True
+    return kind, False
+
+
+def _or_none(kind: type, word: str | None) -> Callable[[str], Any]:
+    """A parser of ``kind`` values that reads "none", "off" (and ``word``) as None."""
+    words = tuple(dict.fromkeys((word or "off", *_NONE_WORDS)))
+
+    def parse(text: str) -> Any:
+        if text.strip().lower() in words:
+            return None
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number or {words[0]!r}, got {text!r}") from None
+
+    return parse
+
+
+def _shown(default: Any, none_word: str | None) -> str:
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if default is None:
+        return none_word or "off"
+    if isinstance(default, tuple):
+        return " ".join(f"{v:g}" for v in default)
+    return f"{default:g}" if isinstance(default, float) else str(default)
 
 
 def preset_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -188,10 +245,10 @@ class ProgressPrinter:
         parts = [f"epoch {ev.epoch}", f"loss {ev.train_loss:.4g}"]
         if ev.val_loss is not None:
             parts.append(f"val_loss {ev.val_loss:.4g}")
-        for key in _SHOWN_METRICS.get(self.task, ()):
-            value = ev.val_metrics.get(key)
-            if value is not None:
-                parts.append(f"val_{key} {value:.4g}")
+        key = MAIN_METRIC.get(self.task, ("", ""))[0]  # what the trainer measures per epoch
+        value = ev.val_metrics.get(key)
+        if value is not None:
+            parts.append(f"val_{key} {value:.4g}")
         parts += [f"lr {ev.lr:.2g}", f"{ev.elapsed:.1f} s", f"eta {ev.eta:.0f} s"]
         return "  ".join(parts) + ("  *" if ev.is_best else "")
 
@@ -213,27 +270,10 @@ class ProgressPrinter:
 
 
 def metrics_table(columns: list[tuple[str, dict[str, Any]]], task: str) -> str:
-    """Rows: the task's main metrics; one column per (title, metrics) pair that has any."""
+    """The results table (``core.train.report``) as text, one column per (title, metrics)
+    pair that holds any metric (``mendel evaluate``)."""
     columns = [(name, m) for name, m in columns if set(m) - {"n"}]  # skip empty splits
-    rows = [["metric", *(name for name, _ in columns)]]
-    for key in ("n", *_SHOWN_METRICS.get(task, ())):
-        rows.append([key, *(_cell(m.get(key)) for _, m in columns)])
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.rjust(w) if i else cell.ljust(w)
-                               for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-                     for row in rows)
-
-
-def run_columns(metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The network on each split, then each baseline on the test split."""
-    columns = [(f"net {name}", metrics.get(name) or {}) for name in ("train", "val", "test")]
-    return columns + [(f"{name} test", m) for name, m in (metrics.get("baseline") or {}).items()]
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    return str(value) if isinstance(value, int) else f"{value:.4f}"
+    return frame_text(metrics_frame(columns, task))
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -244,15 +284,6 @@ def _int_list(text: str) -> tuple[int, ...]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError("hidden sizes must be positive, e.g. 64,32")
     return values
-
-
-def _batch_size(text: str) -> int | None:
-    if text.strip().lower() == "full":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number or 'full', got {text!r}") from None
 
 
 @contextmanager

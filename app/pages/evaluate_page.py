@@ -20,23 +20,23 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app import plots
+from app.pages.page import Page
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel, image_to_qimage
+from app.widgets.table_setup import make_table_view
 from core.progress import ProgressFn, StopFn
 from core.train.evaluation import SPLIT_TITLES, SplitEvaluation
 
@@ -68,16 +68,6 @@ class ErrorsModel(DataFrameModel):
         return super().data(index, role)
 
 
-def _table_view(model: DataFrameModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.verticalHeader().hide()
-    view.setAlternatingRowColors(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
-
-
 def _titled(title: str, hint: str, widget: QWidget) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
@@ -90,14 +80,13 @@ def _titled(title: str, hint: str, widget: QWidget) -> QWidget:
     return box
 
 
-class EvaluatePage(QWidget):
+class EvaluatePage(Page):
     """Confusion matrix, curves and tables for the last run on one held-out split."""
 
     title = "Evaluate"
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
+        super().__init__(state, parent)
         self.evaluation: SplitEvaluation | None = None
         self._cache: dict[str, SplitEvaluation] = {}
         self._build()
@@ -177,9 +166,9 @@ class EvaluatePage(QWidget):
         self.comparison_model = DataFrameModel()
         self.per_class_model = DataFrameModel()
         self.errors_model = ErrorsModel()
-        self.comparison_view = _table_view(self.comparison_model)
-        self.per_class_view = _table_view(self.per_class_model)
-        self.errors_view = _table_view(self.errors_model)
+        self.comparison_view = make_table_view(self.comparison_model, alternating=True)
+        self.per_class_view = make_table_view(self.per_class_model, alternating=True)
+        self.errors_view = make_table_view(self.errors_model, alternating=True)
         self.errors_view.setWordWrap(False)
         self.per_class_box = _titled("Per class", "precision, recall, F1, support",
                                      self.per_class_view)

@@ -21,22 +21,22 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app import plots
+from app.pages.page import Page
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel
+from app.widgets.table_setup import make_table_view
 from core.classic.kmeans import INITS, ElbowPoint, KMeansResult
 from core.classic.pca import PCAResult
 from core.progress import ProgressFn, StopFn, check_stop, wrap_progress
@@ -71,14 +71,13 @@ class PCAOutcome:
     standardized: bool
 
 
-class ExplorePage(QWidget):
+class ExplorePage(Page):
     """PCA scatter, scree and loadings; k-means with elbow, silhouette and contingency."""
 
     title = "Explore"
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
+        super().__init__(state, parent)
         self.pca: PCAOutcome | None = None
         self.kmeans: KMeansResult | None = None
         self.elbow_points: list[ElbowPoint] | None = None
@@ -183,11 +182,7 @@ class ExplorePage(QWidget):
         self.silhouette_panel = PlotPanel(self.silhouette_plot, "Silhouette",
                                           "higher is better separated", on_error)
         self.contingency_model = DataFrameModel()
-        self.contingency_view = QTableView()
-        self.contingency_view.setModel(self.contingency_model)
-        self.contingency_view.verticalHeader().hide()
-        self.contingency_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.contingency_view = make_table_view(self.contingency_model, stretch_last=False)
         self.ari_label = QLabel()
         self.ari_label.setWordWrap(True)
         contingency = QWidget()

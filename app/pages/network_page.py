@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from app.pages.page import Page
 from app.state import AppState
 from app.widgets.network_editor import NetworkEditor
 from core.data.preprocessing import make_preprocessing
@@ -22,14 +23,13 @@ from core.nn.spec import NetworkSpec
 SOURCE = "Network page"
 
 
-class NetworkPage(QWidget):
+class NetworkPage(Page):
     """``NetworkPage(state)``; ``editor`` is the builder (its signals are public API)."""
 
     title = "Network"
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
+        super().__init__(state, parent)
         self.editor = NetworkEditor()
         self._syncing = False
         self._suggested = False  # the editor shows an automatic suggestion, not a design

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import plots
+from app.pages.page import Page
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
@@ -72,14 +73,13 @@ class TreeFit:
     n_test: int
 
 
-class TreesPage(QWidget):
+class TreesPage(Page):
     """Tree options on the left; the diagram, the depth curve and importances on the right."""
 
     title = "Trees"
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
+        super().__init__(state, parent)
         self.fit_result: TreeFit | None = None
         self._build()
         state.datasetChanged.connect(self._on_dataset_changed)
@@ -431,7 +431,7 @@ class TreesPage(QWidget):
 
     def save_rules(self, path: str | Path) -> Path | None:
         """Write the rules as text (what ``mendel tree --out`` writes as rules.txt)."""
-        from core.export.atomic import write_text_atomic
+        from core.atomic import write_text_atomic
 
         if self.fit_result is None:
             return None

@@ -4,15 +4,35 @@ Each renderer takes a ``pg.PlotWidget`` to redraw (or None for a new one) and pl
 and returns the plot. ``render_to_files`` writes a plot as PNG, SVG and CSV. The command
 line reaches them through ``offscreen_app`` only when it is asked for pictures, so a
 plain ``mendel pca`` never imports Qt.
+
+The names below are imported on first use (PEP 562): every Export menu needs
+``app.plots.export`` while the window opens, and importing this package must not bring
+the renderers, and pandas with them, before the first paint.
 """
 
-from app.plots.base import offscreen_app, render_to_files
-from app.plots.evaluation import confusion_matrix, pr, predicted_vs_true, residuals, roc
-from app.plots.explore import elbow, loadings, scatter, scree, silhouette
-from app.plots.trees import best_depth, depth_curve, importances
+from __future__ import annotations
 
-__all__ = [
-    "best_depth", "confusion_matrix", "depth_curve", "elbow", "importances", "loadings",
-    "offscreen_app", "pr", "predicted_vs_true", "render_to_files", "residuals", "roc",
-    "scatter", "scree", "silhouette",
-]
+import importlib
+from typing import Any
+
+_HOME = {
+    "offscreen_app": "base", "render_to_files": "base",
+    "confusion_matrix": "evaluation", "pr": "evaluation", "predicted_vs_true": "evaluation",
+    "residuals": "evaluation", "roc": "evaluation",
+    "elbow": "explore", "loadings": "explore", "scatter": "explore", "scree": "explore",
+    "silhouette": "explore",
+    "best_depth": "trees", "depth_curve": "trees", "importances": "trees",
+}  # fmt: skip
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    """A renderer from its module, or a submodule (``plots.base``), imported on first use."""
+    module = _HOME.get(name)
+    if module is not None:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    try:
+        return importlib.import_module(f"{__name__}.{name}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -1,6 +1,6 @@
 """What every renderer shares: a cleared plot to draw on, its exportable table, and
 writing a drawing to PNG + SVG + CSV (the pages' Export button and ``mendel ... --out``
-both end in ``app.widgets.plot_export``).
+both end in ``app.plots.export``).
 
 A renderer is ``name(plot_or_none, data...) -> pg.PlotWidget``: given a plot it clears it
 and draws again (pages call it after each result), given None it makes a new plot (the
@@ -10,17 +10,18 @@ command line, through ``offscreen_app``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPen
-from PySide6.QtWidgets import QApplication, QLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLayout, QSizePolicy, QWidget
 
 from app.plots.colors import GUIDE
-from app.widgets.plot_export import PlotPanel, export_plot, plot_item
+from app.plots.export import export_plot, plot_csv_text, plot_item
 
 pg.setConfigOptions(background="w", foreground="#404040", antialias=True)
 
@@ -106,7 +107,13 @@ def label_axis(plot: pg.PlotWidget, side: str, positions: list[float],
         axis.setWidth(int(max(metrics.horizontalAdvance(s) for s in short)) + room)
 
 
-def shrinkable_hints(root: QWidget, panels: list[PlotPanel]) -> None:
+class HintedPanel(Protocol):
+    """A plot panel with a grey hint line (``app.widgets.plot_export.PlotPanel``)."""
+
+    hint: QLabel
+
+
+def shrinkable_hints(root: QWidget, panels: Sequence[HintedPanel]) -> None:
     """Let each panel's grey hint shrink (clipped) instead of widening the page, then
     drop the layouts' cached minimum sizes under ``root`` so the change takes effect."""
     for panel in panels:
@@ -123,7 +130,6 @@ def render_to_files(plot: pg.PlotWidget, out_dir: str | Path, stem: str,
     A plot never shown on screen is laid out at ``EXPORT_SIZE`` first (the exporters
     measure the scene). Raises ``ExportError`` when a file cannot be written.
     """
-    from app.widgets.plot_export import plot_csv_text
     from core.errors import ExportError
 
     if not plot.isVisible():

@@ -19,19 +19,20 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.plots.base import set_export_table
 from app.plots.colors import brush_table, class_colors, rgb_table
 from app.plots.raster import padded_bounds, scatter_rgba
-from app.widgets.decision_surface import LiveModel, Throttle
+from app.widgets.live_model import LiveModel, Throttle
 from app.widgets.live_plot import sticky_range
 from app.widgets.pacer import pacer
 from app.widgets.plot_export import ExportButton, install_export_actions
-from core.classic.surface import EMBEDDING_SAMPLES, hidden_embedding
 from core.errors import MendelError
+from core.nn.embedding import EMBEDDING_SAMPLES, hidden_embedding
+from core.train.snapshot import EmbeddingRequest
 
 MAX_HZ = 5.0
 POINT_RADIUS = 3.0  # pixels (logical; scaled by the screen's device pixel ratio)
@@ -40,6 +41,10 @@ POINT_ALPHA = 220
 
 class EmbeddingView(QWidget):
     """A layer picker over a scatter of that layer's activations (PCA, 2-D)."""
+
+    # What the training thread should project after each epoch (an EmbeddingRequest), or
+    # None while the view is hidden: handed over whole, so that thread reads no widget.
+    request_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,8 +56,6 @@ class EmbeddingView(QWidget):
         self._source: Any = None
         self._epoch: int | None = None
         self._deferred: tuple[Any, int | None] | None = None
-        # Read by the training thread (``worker_request``): plain values the main thread
-        # replaces whole, never Qt calls, so the worker can compute the embedding itself.
         self._path: tuple[int, ...] | None = None
         self._shown = False
         self.worker_computes = False  # a live run's epochs arrive as ready embeddings
@@ -135,6 +138,7 @@ class EmbeddingView(QWidget):
         self.image.clear()
         self._make_legend()  # kept when the classes are the same as the last run's
         self.status.setText("Waiting for the first epoch\u2026")
+        self._publish_request()
 
     def update_model(self, model_or_state_dict: Any, epoch: int | None = None) -> None:
         if self.prepared is None:
@@ -144,20 +148,24 @@ class EmbeddingView(QWidget):
             return
         self._throttle.push((model_or_state_dict, epoch))
 
-    def worker_request(self) -> tuple[tuple[int, ...], np.ndarray, np.ndarray | None] | None:
+    def embedding_request(self) -> EmbeddingRequest | None:
         """(layer path, rows, previous coordinates) for the training thread to project after
         an epoch, or None while the view is hidden. Projecting on the main thread would
         stall the window for a forward pass and a PCA every epoch."""
         path, X = self._path, self.X
         if not self._shown or path is None or len(X) == 0:
             return None
-        return path, X, self.coords
+        return EmbeddingRequest(path, X, self.coords)
+
+    def _publish_request(self) -> None:
+        self.request_changed.emit(self.embedding_request())
 
     def show_embedding(self, emb: Any, epoch: int, path: tuple[int, ...]) -> None:
         """Draw a projection the training thread computed (main thread)."""
         if self.prepared is None or path != self._path or len(emb.coords) != len(self.X):
             return  # a stale epoch of an earlier run or layer
         self.coords = emb.coords  # at once: the next epoch's signs follow these
+        self._publish_request()
         self._pending = (emb, epoch)
         pacer().request(self._draw_pending)
 
@@ -176,6 +184,7 @@ class EmbeddingView(QWidget):
         self._path = self.layer.currentData()
         self.coords = None  # another layer: no sign to keep consistent with
         self._fitted = False
+        self._publish_request()
         if self._source is not None:
             self._evaluate((self._source, self._epoch))
 
@@ -294,10 +303,12 @@ class EmbeddingView(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._shown = False
+        self._publish_request()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._shown = True
+        self._publish_request()
         if self._deferred is not None:
             self._evaluate(self._deferred)
 

@@ -1,10 +1,10 @@
 """A progress bar with a Cancel button that runs one core job at a time on a worker.
 
 Pages that compute (PCA, k-means, a tree, an evaluation) hand it a function
-``fn(progress, should_stop)``; it runs it on an ``app.workers.FunctionWorker``, shows the
-progress messages, and calls the page back on the main thread with the result or the
-one-line error. Starting a new job stops and joins the previous one, so a late result
-can never overwrite a newer one.
+``fn(progress, should_stop)``; its ``app.jobs.JobRunner`` runs it on a worker, the strip
+shows the progress messages, and the page is called back on the main thread with the
+result or the one-line error. Starting a new job stops and joins the previous one, so a
+late result can never overwrite a newer one.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QWidget
 
-from app.workers import FunctionWorker
-from core.progress import ProgressFn, StopFn
-
-Job = Callable[[ProgressFn, StopFn], Any]
+from app.jobs import Job, JobRunner, error_text
+from app.workers import Worker
 
 
 class JobStrip(QWidget):
-    """Runs jobs; ``succeeded(result)`` / ``failed(message)`` call back the page."""
+    """Runs jobs; ``on_success(result)`` / ``on_failure(message)`` call back the page."""
 
     started = Signal()
     stopped = Signal()  # after success, failure or cancellation
@@ -39,15 +37,23 @@ class JobStrip(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.bar, 1)
         layout.addWidget(self.cancel_button)
-        self.worker: FunctionWorker | None = None
+        self.runner = JobRunner(self)
+        self.runner.progressed.connect(self._progressed)
+        self.runner.succeeded.connect(self._succeeded)
+        self.runner.failed.connect(self._failed)
+        self.runner.cancelled.connect(self._cancelled)
         self._on_success: Callable[[Any], None] | None = None
         self._on_failure: Callable[[str], None] | None = None
         self.last_message = ""
         self.setVisible(False)
 
     @property
+    def worker(self) -> Worker | None:
+        return self.runner.worker
+
+    @property
     def running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self.runner.running
 
     def start(self, fn: Job, on_success: Callable[[Any], None],
               on_failure: Callable[[str], None], message: str = "Working\u2026") -> None:
@@ -55,36 +61,22 @@ class JobStrip(QWidget):
         main-thread objects (they are called from this widget's slots)."""
         self.stop_and_join()
         self._on_success, self._on_failure = on_success, on_failure
-        # No Qt parent: the worker must outlive this strip until ``app.workers`` has
-        # forgotten it (a parent deleting it earlier would leave a dead thread object in
-        # the list that ``stop_all_workers`` walks when the window closes).
-        worker = FunctionWorker(fn)
-        worker.progressed.connect(self._progressed)
-        worker.succeeded.connect(self._succeeded)
-        worker.failed.connect(self._failed)
-        worker.cancelled.connect(self._cancelled)
-        self.worker = worker
         self.bar.setValue(0)
         self.bar.setFormat(message)
         self.setVisible(True)
         self.started.emit()
-        worker.start()
+        self.runner.run(fn)
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.request_stop()
+        if self.runner.worker is not None:
+            self.runner.worker.request_stop()
             self.bar.setFormat("Cancelling\u2026")
 
     def stop_and_join(self) -> None:
         """Stop the running job, if any, and wait for its thread; its result is dropped."""
-        worker = self.worker
-        if worker is None:
+        if self.runner.worker is None:
             return
-        for signal in (worker.progressed, worker.succeeded, worker.failed, worker.cancelled):
-            signal.disconnect()
-        worker.request_stop()
-        worker.wait()
-        self.worker = None
+        self.runner.shutdown()
         self._on_success = self._on_failure = None
         self.setVisible(False)
 
@@ -97,9 +89,6 @@ class JobStrip(QWidget):
     def _done(self) -> tuple[Callable[[Any], None] | None, Callable[[str], None] | None]:
         """End the job; returns its callbacks and forgets them (they are methods of the
         page that owns this strip: keeping them would tie the two in a reference cycle)."""
-        if self.worker is not None:
-            self.worker.wait()
-        self.worker = None
         callbacks = self._on_success, self._on_failure
         self._on_success = self._on_failure = None
         self.setVisible(False)
@@ -111,10 +100,10 @@ class JobStrip(QWidget):
         if on_success is not None:
             on_success(result)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, error: object) -> None:
         _, on_failure = self._done()
         if on_failure is not None:
-            on_failure(message)
+            on_failure(error_text(error))
 
     def _cancelled(self) -> None:
         self._done()

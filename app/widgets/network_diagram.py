@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 
 from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
 from app.widgets.layer_stack import ERROR_COLOR, shape_text
+from core.atomic import write_bytes_atomic
 from core.errors import ExportError
-from core.export.atomic import write_bytes_atomic
 from core.nn.layers import LAYER_KINDS
 from core.nn.shapes import LayerInfo, NetworkSummary
 from core.nn.spec import LayerSpec, NetworkSpec

@@ -36,9 +36,9 @@ from PySide6.QtWidgets import (
 
 from app.plots.colors import class_colors
 from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
+from core.atomic import write_bytes_atomic
 from core.classic.tree import TreeNode, TreeResult
 from core.errors import ExportError
-from core.export.atomic import write_bytes_atomic
 
 NODE_W, NODE_H = 196.0, 106.0
 H_GAP, V_GAP = 14.0, 40.0

@@ -3,6 +3,7 @@ and the renderers export PNG, SVG and CSV; without --out the command line never 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -11,7 +12,7 @@ import pytest
 
 from app import plots
 from app.cli import main
-from core.train.metrics import pr_curves, roc_curves
+from core.metrics import pr_curves, roc_curves
 
 
 def assert_pictures(folder, stems):
@@ -41,7 +42,13 @@ def test_tree_writes_the_diagram_depth_curve_and_importances(tmp_path):
                  "--out", str(tmp_path)]) == 0
     assert_pictures(tmp_path, ["tree", "tree_depth_curve", "tree_importances"])
     svg = (tmp_path / "tree.svg").read_text(encoding="utf-8")
-    assert "petal width (cm) &lt;= 0.80" in svg or "petal width (cm)" in svg
+    texts = re.findall(r">([^<>]+)</text>", svg)
+    # the root node shows the first rule of rules.txt, e.g. "petal width (cm) <= 0.80"
+    feature, threshold = re.match(r"\|--- (.+) <= (\S+)$",
+                                  (tmp_path / "rules.txt").read_text().splitlines()[0]).groups()
+    root = texts.index(feature)
+    assert texts[root:root + 4] == [feature, f"&lt;= {threshold}", "entropy = 1.585",
+                                    "samples = 150"]
 
 
 def test_without_out_or_with_no_plots_the_command_line_does_not_load_qt(tmp_path):

@@ -50,9 +50,9 @@ def fasta(tmp_path: Path) -> Path:
 
 
 def test_empty_page_invites_to_open_data(page: DataPage) -> None:
-    assert page.preview_stack.currentWidget() is page.empty_label
-    assert "demo" in page.empty_label.text()
-    assert not page.split_box.isVisibleTo(page)
+    assert page.preview.currentWidget() is page.preview.empty_label
+    assert "demo" in page.preview.empty_label.text()
+    assert not page.split_form.isVisibleTo(page)
 
 
 def test_demo_combo_loads_a_demo(qtbot: QtBot, page: DataPage) -> None:
@@ -61,12 +61,13 @@ def test_demo_combo_loads_a_demo(qtbot: QtBot, page: DataPage) -> None:
         page.demo_combo.activated.emit(index)
     ds = page.state.dataset
     assert ds.name == "iris" and page.state.source == "demo:iris"
-    assert page.table_model.rowCount() == 150
-    assert page.table_model.frame.columns[0] == "id"
-    assert page.demo_box.isVisibleTo(page) and not page.fasta_box.isVisibleTo(page)
-    heights = page.balance_chart.bars.opts["width"]
+    assert page.preview.table_model.rowCount() == 150
+    assert page.preview.table_model.frame.columns[0] == "id"
+    form = page.load_form
+    assert form.demo_box.isVisibleTo(page) and not form.fasta_box.isVisibleTo(page)
+    heights = page.charts.balance_chart.bars.opts["width"]
     assert heights.tolist() == [50, 50, 50]
-    assert not page.lengths_panel.isVisibleTo(page)
+    assert not page.charts.lengths_panel.isVisibleTo(page)
     assert _wait_summary(qtbot, page)["input_shape"] == [4]
 
 
@@ -75,20 +76,21 @@ def test_fasta_preview_lengths_and_encoding(qtbot: QtBot, page: DataPage,
     _load(qtbot, page, str(fasta))
     ds = page.state.dataset
     assert ds.modality == "sequence" and len(ds) == 40
-    frame = page.table_model.frame
+    frame = page.preview.table_model.frame
     assert list(frame.columns) == ["id", "length", "sequence", "label"]
     assert frame["sequence"].iloc[0] == ds.records[0]
-    assert page.fasta_box.isVisibleTo(page) and page.encoding_box.isVisibleTo(page)
-    assert page.lengths_panel.isVisibleTo(page)
-    assert page.lengths_chart.bars.opts["height"].sum() == 40
+    assert page.load_form.fasta_box.isVisibleTo(page) and page.encoding_form.isVisibleTo(page)
+    assert page.charts.lengths_panel.isVisibleTo(page)
+    assert page.charts.lengths_chart.bars.opts["height"].sum() == 40
     assert page.state.recent_sources == [str(fasta)]
     assert _wait_summary(qtbot, page)["input_shape"] == [60, 4]
-    page.encoding_combo.setCurrentIndex(page.encoding_combo.findData("kmer"))
-    page.k_spin.setValue(2)
-    page.k_spin.editingFinished.emit()
+    encoding = page.encoding_form
+    encoding.encoding_combo.setCurrentIndex(encoding.encoding_combo.findData("kmer"))
+    encoding.k_spin.setValue(2)
+    encoding.k_spin.editingFinished.emit()
     assert page.state.encoding.encoding == "kmer" and page.state.encoding.k == 2
     qtbot.waitUntil(lambda: page.state.input_shape == (16,), timeout=LOAD_TIMEOUT_MS)
-    assert "4096" not in page.facts_label.text()
+    assert "4096" not in page.facts.facts_label.text()
 
 
 def test_table_options_reload_on_a_worker(qtbot: QtBot, page: DataPage,
@@ -102,20 +104,21 @@ def test_table_options_reload_on_a_worker(qtbot: QtBot, page: DataPage,
                     f"s{i % 6},{'A' if i % 3 else 'B'}")
     path.write_text("\n".join(rows) + "\n")
     _load(qtbot, page, str(path))
-    assert page.table_box.isVisibleTo(page)
-    assert page.target_combo.currentText().endswith("species")
+    form = page.load_form
+    assert form.table_box.isVisibleTo(page)
+    assert form.target_combo.currentText().endswith("species")
     assert page.state.dataset.info["target_column"] == "species"
     assert len(page.state.dataset) == 60
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS):
-        page.missing_combo.setCurrentIndex(page.missing_combo.findData("drop"))
+        form.missing_combo.setCurrentIndex(form.missing_combo.findData("drop"))
     assert page.state.load_options.missing == "drop" and len(page.state.dataset) == 59
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS):
-        page.target_combo.setCurrentIndex(page.target_combo.findData("width"))
+        form.target_combo.setCurrentIndex(form.target_combo.findData("width"))
     assert page.state.dataset.task == "regression"
-    assert page.balance_panel.title == "Target values"
-    site = page.group_combo.findData("site")
+    assert page.charts.balance_panel.title == "Target values"
+    site = form.group_combo.findData("site")
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS):
-        page.group_combo.setCurrentIndex(site)
+        form.group_combo.setCurrentIndex(site)
     ds, split = page.state.dataset, page.state.split
     train_sites = set(ds.groups[split.train])
     assert not train_sites & set(ds.groups[split.test])  # a site never spans two splits
@@ -127,14 +130,14 @@ def test_unchecking_a_feature_column_reloads_without_it(qtbot: QtBot, page: Data
     path.write_text("a,b,c,label\n" + "".join(f"{i},{i % 3},{i % 5},{i % 2}\n"
                                               for i in range(30)))
     _load(qtbot, page, str(path))
-    items = {page.features_list.item(i).text(): page.features_list.item(i)
-             for i in range(page.features_list.count())}
+    features = page.load_form.features_list
+    items = {features.item(i).text(): features.item(i) for i in range(features.count())}
     assert set(items) == {"a", "b", "c"}
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS):
         items["b"].setCheckState(Qt.CheckState.Unchecked)
     assert page.state.load_options.features == ["a", "c"]
     assert list(page.state.dataset.records.columns) == ["a", "c"]
-    assert page.features_list.count() == 3  # b can be ticked again
+    assert features.count() == 3  # b can be ticked again
 
 
 def test_a_pixel_table_can_be_read_as_images(qtbot: QtBot, page: DataPage,
@@ -145,19 +148,20 @@ def test_a_pixel_table_can_be_read_as_images(qtbot: QtBot, page: DataPage,
                                      + f",{i % 2}\n" for i in range(20)))
     _load(qtbot, page, str(path))
     assert page.state.dataset.modality == "tabular"
-    page.image_shape_edit.setText("3 x 5")  # 15 pixels, but the rows hold 12
+    shape_edit = page.load_form.image_shape_edit
+    shape_edit.setText("3 x 5")  # 15 pixels, but the rows hold 12
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS) as blocker:
-        page.image_shape_edit.editingFinished.emit()
+        shape_edit.editingFinished.emit()
     assert blocker.args == [False] and "3x5" in page.message_bar.text
-    assert page.state.dataset.modality == "tabular" and page.image_shape_edit.text() == ""
-    page.image_shape_edit.setText("3x4")
+    assert page.state.dataset.modality == "tabular" and shape_edit.text() == ""
+    shape_edit.setText("3x4")
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS):
-        page.image_shape_edit.editingFinished.emit()
+        shape_edit.editingFinished.emit()
     assert page.state.dataset.modality == "image"
     assert page.state.dataset.records.shape == (20, 1, 3, 4)
-    assert page.preview_stack.currentWidget() is page.thumbnail_view
-    page.image_shape_edit.setText("three by four")
-    page.image_shape_edit.editingFinished.emit()
+    assert page.preview.currentWidget() is page.preview.thumbnail_view
+    shape_edit.setText("three by four")
+    shape_edit.editingFinished.emit()
     assert "height x width" in page.message_bar.text
 
 
@@ -179,20 +183,21 @@ def test_a_bad_file_shows_the_reason_and_keeps_the_old_dataset(
 
 def test_split_fractions_and_seed(qtbot: QtBot, page: DataPage) -> None:
     _load(qtbot, page, "demo:iris")
-    page.val_spin.setValue(0.3)
-    page.val_spin.editingFinished.emit()
+    form = page.split_form
+    form.val_spin.setValue(0.3)
+    form.val_spin.editingFinished.emit()
     assert page.state.split_options.val_fraction == 0.3
     assert len(page.state.split.val) == 45
-    assert "validation 45" in page.split_sizes.text()
+    assert "validation 45" in form.sizes_label.text()
     before = page.state.split.test.copy()
-    page.split_seed.setValue(5)
-    page.split_seed.editingFinished.emit()
+    form.seed_spin.setValue(5)
+    form.seed_spin.editingFinished.emit()
     assert not np.array_equal(before, page.state.split.test)
-    page.test_spin.setValue(0.7)  # with 0.3 validation: no training data left
-    page.test_spin.editingFinished.emit()
+    form.test_spin.setValue(0.7)  # with 0.3 validation: no training data left
+    form.test_spin.editingFinished.emit()
     assert page.message_bar.level == "error" and "fractions" in page.message_bar.text
     assert page.state.split_options.test_fraction == 0.15
-    assert page.test_spin.value() == 0.15  # the form shows the split really in use
+    assert form.test_spin.value() == 0.15  # the form shows the split really in use
 
 
 def test_image_folder_shows_thumbnails(qtbot: QtBot, page: DataPage, tmp_path: Path) -> None:
@@ -203,12 +208,26 @@ def test_image_folder_shows_thumbnails(qtbot: QtBot, page: DataPage, tmp_path: P
             pixels = rng.integers(0, 255, (12, 10, 3), dtype=np.uint8)
             Image.fromarray(pixels).save(tmp_path / "pets" / cls / f"{i}.png")
     _load(qtbot, page, str(tmp_path / "pets"))
-    assert page.preview_stack.currentWidget() is page.thumbnail_view
-    assert page.thumbnail_model.rowCount() == 6
-    index = page.thumbnail_model.index(0)
-    assert page.thumbnail_model.data(index) == "cats"
-    assert not page.thumbnail_model.data(index, Qt.ItemDataRole.DecorationRole).isNull()
-    assert page.image_box.isVisibleTo(page)
+    assert page.preview.currentWidget() is page.preview.thumbnail_view
+    assert page.preview.thumbnail_model.rowCount() == 6
+    index = page.preview.thumbnail_model.index(0)
+    assert page.preview.thumbnail_model.data(index) == "cats"
+    assert not page.preview.thumbnail_model.data(index, Qt.ItemDataRole.DecorationRole).isNull()
+    assert page.load_form.image_box.isVisibleTo(page)
     with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS):
-        page.gray_combo.setCurrentIndex(page.gray_combo.findData(True))
+        page.load_form.gray_combo.setCurrentIndex(page.load_form.gray_combo.findData(True))
     assert page.state.dataset.records.shape[1] == 1
+
+
+def test_a_dropped_page_is_collected_cleanly(qtbot: QtBot) -> None:
+    """No child keeps a method of the page: a reference cycle through a child widget made
+    Python's cycle collector free the page's Qt objects in the wrong order (a crash)."""
+    import gc
+
+    page = DataPage(AppState())
+    page.show()
+    qtbot.wait(10)
+    page.shutdown()
+    del page
+    gc.collect()
+    qtbot.wait(10)

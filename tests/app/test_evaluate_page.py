@@ -9,9 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.pages.evaluate_page import EvaluatePage
+from app.plots.export import plot_csv_text
 from app.state import AppState
-from app.widgets.plot_export import plot_csv_text
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.train.config import TrainConfig
 from core.train.run import run_training
 

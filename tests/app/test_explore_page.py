@@ -15,7 +15,8 @@ from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from core.classic.pca import run_pca
 from core.data.dataset import Dataset
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.progress import Cancelled
 
 

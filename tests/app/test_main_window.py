@@ -12,9 +12,8 @@ from pytestqt.qtbot import QtBot
 
 from app import main_window
 from app.main_window import DEMO_SOURCE, MainWindow, about_html, parse_argv
-from app.pages import PAGE_NAMES, available_pages
 from app.workers import live_workers
-from core.data.load import LoadOptions
+from core.data.options import LoadOptions
 from core.train.config import TrainConfig
 from core.train.events import EpochFinished
 
@@ -45,9 +44,9 @@ def _menu_action(win: MainWindow, text: str) -> QAction:
 def test_navigation_lists_the_pages_that_exist_in_workflow_order(window: MainWindow) -> None:
     names = [window.nav.item(i).data(Qt.ItemDataRole.UserRole)
              for i in range(window.nav.count())]
-    assert names == [name for name, _ in available_pages()]
-    assert names == [n for n in PAGE_NAMES if n in names]  # workflow order, no placeholder
-    assert {"data", "train"} <= set(names)
+    assert names == ["data", "network", "train", "evaluate", "explore", "trees"]
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+        "Data", "Network", "Train", "Evaluate", "Explore", "Trees"]
     window.nav.setCurrentRow(names.index("train"))
     assert window.stack.currentWidget() is window.pages["train"]
     assert window.current_page_name() == "train"
@@ -123,7 +122,7 @@ def test_export_plot_and_model_after_a_run(qtbot: QtBot, window: MainWindow,
     export_model = window.export_model_action
     if export_model is not None:
         assert not export_model.isEnabled()
-    train.form.set_config(TrainConfig(epochs=2))
+    train.state.set_train_config(TrainConfig(epochs=2))
     with qtbot.waitSignal(window.state.runFinished, timeout=TIMEOUT_MS):
         train.start()
     assert window.state.run is not None
@@ -145,7 +144,7 @@ def test_closing_mid_run_stops_and_joins_every_worker(qtbot: QtBot, monkeypatch)
     win.pages["data"].load_source("demo:xor", LoadOptions(demo_size=200))
     qtbot.waitUntil(lambda: win.state.dataset is not None, timeout=TIMEOUT_MS)
     train = win.show_page("train")
-    train.form.set_config(TrainConfig(epochs=1000))
+    train.state.set_train_config(TrainConfig(epochs=1000))
     train.start()
     with qtbot.waitSignal(train.run_event, timeout=TIMEOUT_MS,
                           check_params_cb=lambda ev: isinstance(ev, EpochFinished)):

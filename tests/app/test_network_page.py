@@ -310,7 +310,7 @@ def test_page_follows_session_state(qtbot):
     from app.pages.network_page import NetworkPage
     from app.state import AppState
     from core.data.dataset import Dataset
-    from core.data.load import LoadOptions
+    from core.data.options import LoadOptions
 
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(40)]
@@ -339,7 +339,8 @@ def test_page_follows_session_state(qtbot):
 def test_page_opens_on_the_suggested_preset_until_the_user_designs(qtbot):
     from app.pages.network_page import NetworkPage
     from app.state import AppState
-    from core.data.load import LoadOptions, load_dataset
+    from core.data.load import load_dataset
+    from core.data.options import LoadOptions
 
     state = AppState()
     page = NetworkPage(state)
@@ -363,7 +364,8 @@ def test_page_shows_the_train_pages_preset_with_its_options(qtbot):
     from app.pages.network_page import NetworkPage
     from app.pages.train_page import TrainPage
     from app.state import AppState
-    from core.data.load import LoadOptions, load_dataset
+    from core.data.load import load_dataset
+    from core.data.options import LoadOptions
 
     state = AppState()
     train = TrainPage(state)

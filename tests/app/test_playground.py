@@ -12,7 +12,8 @@ from app.state import AppState
 from app.widgets.decision_surface import DecisionSurface, surface_rgb
 from app.widgets.embedding_view import EmbeddingView
 from core.classic.surface import Surface, make_grid
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 from core.nn.build import build_model
 from core.train.config import TrainConfig
 from core.train.run import prepare_run, train_prepared
@@ -66,10 +67,11 @@ def test_extra_features_change_the_dataset_and_the_network_inputs(qtbot):
     assert prepared.data.input_shape == (4,)
     view.set_prepared(prepared)
     assert view.inputs.shape == (100 * 100, 4)  # the grid went through the same transform
+    assert view.status.text() == "Training\u2026 inputs: x1, x2, x1^2, sin(x2)"
     view.update_model(weights(prepared, 0), epoch=1)
     view.flush()
     assert view.surface.values.shape == (100, 100) and view.epoch == 1
-    assert "x1^2" in view.status.text() or view.status.text().startswith("Decision surface")
+    assert view.status.text() == "Decision surface after epoch 1."
     with qtbot.waitSignal(state.datasetChanged):
         view.feature_boxes["square1"].setChecked(False)
     assert list(state.dataset.records.columns) == ["x1", "x2", "sin(x2)"]
@@ -183,7 +185,7 @@ def test_embedding_of_a_hidden_layer_follows_the_weights(qtbot, tmp_path):
     table = export_table(view.plot)  # CSV export: the coordinates drawn
     assert list(table.columns) == ["class", "PC1", "PC2"] and len(table) == n
     assert table["class"].iloc[0] in {"setosa", "versicolor", "virginica"}
-    from app.widgets.plot_export import export_plot
+    from app.plots.export import export_plot
 
     csv = export_plot(view.plot, tmp_path / "hidden.csv").read_text().splitlines()
     assert csv[0] == "class,PC1,PC2" and len(csv) == n + 1
@@ -202,7 +204,7 @@ def test_the_train_page_feeds_both_views_during_a_real_run(qtbot):
     page.show()
     qtbot.waitExposed(page)
     assert page.live_views.currentIndex() == 0  # two inputs: the surface comes first
-    page.form.set_config(TrainConfig(epochs=4, batch_size=16, seed=0))
+    page.state.set_train_config(TrainConfig(epochs=4, batch_size=16, seed=0))
     epochs: list[int] = []
     page.epoch_weights.connect(lambda epoch, state_dict: epochs.append(epoch))
     with qtbot.waitSignal(state.runFinished, timeout=60_000):

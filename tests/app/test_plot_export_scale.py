@@ -13,8 +13,8 @@ from PIL import Image
 from PySide6.QtCore import QRectF
 from pytestqt.qtbot import QtBot
 
+from app.plots.export import MIN_PNG_WIDTH, plot_png_bytes
 from app.widgets.live_plot import LivePlot
-from app.widgets.plot_export import MIN_PNG_WIDTH, plot_png_bytes
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.pages.train_page import TrainPage, overfitting, results_frame
+from app.pages.train_page import TrainPage
 from app.state import AppState
 from core.data.load import LoadOptions, load_dataset
 from core.nn.spec import LayerSpec, NetworkSpec
 from core.train.config import TrainConfig
 from core.train.events import BatchFinished, EpochFinished
+from core.train.report import overfitting, results_frame
 
 RUN_TIMEOUT_MS = 60_000
 
@@ -28,7 +29,7 @@ def page(qtbot: QtBot) -> Iterator[TrainPage]:
     qtbot.addWidget(page)
     page.resize(1200, 800)
     page.show()
-    page.form.set_config(TrainConfig(epochs=3, batch_size=16))
+    page.state.set_train_config(TrainConfig(epochs=3, batch_size=16))
     yield page
     page.shutdown()
 
@@ -148,7 +149,8 @@ def test_step_from_idle_runs_exactly_one_batch(qtbot: QtBot, page: TrainPage) ->
 
 
 def test_divergence_is_explained_in_plain_words(qtbot: QtBot, page: TrainPage) -> None:
-    page.form.set_config(TrainConfig(epochs=50, optimizer="sgd", lr=100.0, batch_size=16))
+    page.state.set_train_config(TrainConfig(epochs=50, optimizer="sgd", lr=100.0,
+                                            batch_size=16))
     _start(qtbot, page)
     qtbot.waitUntil(lambda: page.worker is None, timeout=RUN_TIMEOUT_MS)
     assert page.signal_bar.level == "error", (page.signal_bar.text, page.progress.format())
@@ -158,7 +160,7 @@ def test_divergence_is_explained_in_plain_words(qtbot: QtBot, page: TrainPage) -
 
 
 def test_early_stopping_names_the_best_epoch(qtbot: QtBot, page: TrainPage) -> None:
-    page.form.set_config(TrainConfig(epochs=200, early_stopping=2, batch_size=16))
+    page.state.set_train_config(TrainConfig(epochs=200, early_stopping=2, batch_size=16))
     with qtbot.waitSignal(page.state.runFinished, timeout=RUN_TIMEOUT_MS):
         _start(qtbot, page)
     result = page.state.run.result

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.pages.trees_page import TreesPage
 from app.state import AppState
-from core.data.load import LoadOptions, load_dataset
+from core.data.load import load_dataset
+from core.data.options import LoadOptions
 
 
 def make_page(qtbot, demo: str | None) -> TreesPage:

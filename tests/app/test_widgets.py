@@ -12,9 +12,10 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+from app.plots.export import export_plot, plot_csv_text
 from app.widgets.live_plot import LivePlot, sticky_range
 from app.widgets.message_bar import MessageBar
-from app.widgets.plot_export import PlotPanel, export_plot, plot_csv_text
+from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel, ThumbnailModel, image_to_qimage
 from core.errors import ExportError
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from core.data.encoding import kmer_names, kmer_profile, one_hot
 from core.data.fasta import load_sequences
-from core.data.load import LoadOptions
+from core.data.options import LoadOptions
 
 SEQ_LENGTH = 1000
 LINE_WIDTH = 80

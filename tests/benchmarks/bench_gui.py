@@ -72,7 +72,7 @@ def image_dataset(n: int) -> Dataset:
 
 
 def headless_seconds(ds: Dataset, config: TrainConfig) -> float:
-    from core.data.load import LoadOptions
+    from core.data.options import LoadOptions
     from core.train.run import prepare_run, train_prepared
 
     prepared = prepare_run(ds, LoadOptions(), network="mlp", preset_options=dict(PRESET))
@@ -95,7 +95,7 @@ def gui_run(window: Any, config: TrainConfig) -> tuple[float, np.ndarray, int]:
     """(train seconds, main-thread gaps in ms, curve redraws) of one run from the page."""
     settle(0.5)
     train = window.show_page("train")
-    train.form.set_config(config)
+    train.state.set_train_config(config)
     train.network.set_preset("mlp")
     train.network.set_preset_options(PRESET)
     probe = GapProbe()
@@ -145,7 +145,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     window.show()
     window.warm_up_engine()
     ds = image_dataset(n)
-    from core.data.load import LoadOptions
+    from core.data.options import LoadOptions
 
     window.state.set_dataset(ds, "benchmark:digits-28", LoadOptions())
     config = TrainConfig(epochs=epochs, batch_size=BATCH, optimizer="adam", lr=LR,

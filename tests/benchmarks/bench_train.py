@@ -34,14 +34,14 @@ import torch
 from torch import nn
 
 from core.data.demos import load_demo
-from core.data.load import LoadOptions
-from core.data.preprocessing import EncodingOptions, make_preprocessing
+from core.data.options import EncodingOptions, LoadOptions
+from core.data.preprocessing import make_preprocessing
 from core.data.splits import make_split
+from core.data.tensors import TensorData, prepare_tensors
 from core.nn.build import build_model
 from core.nn.spec import LayerSpec, NetworkSpec
 from core.train.config import TrainConfig
 from core.train.control import RunControl
-from core.train.data import TensorData, prepare_tensors
 from core.train.events import EpochFinished
 from core.train.trainer import Trainer
 

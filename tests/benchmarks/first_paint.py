@@ -1,7 +1,9 @@
 """Seconds from interpreter start to the main window's first paint, as ``mendel`` opens it.
 
 Run as ``python -m tests.benchmarks.first_paint`` (a fresh process: imports count); it
-prints the seconds and exits at the first paint. ``bench_gui`` runs it a few times.
+prints one line and exits at the first paint: the seconds, the class of the widget that
+painted, and the heavy libraries already imported then ("-" for none; the window must not
+wait for them). ``bench_gui`` runs it a few times and reads the first field.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import sys  # noqa: E402
 
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 
+HEAVY = ("pandas", "torch", "sklearn")
+
 
 class _FirstPaint(QObject):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Paint:
-            print(f"{time.perf_counter() - T0:.3f}", flush=True)
+            seconds = time.perf_counter() - T0
+            heavy = [m for m in HEAVY if m in sys.modules]
+            print(f"{seconds:.3f} {type(obj).__name__} {','.join(heavy) or '-'}", flush=True)
             QTimer.singleShot(0, lambda: os._exit(0))  # skip the engine warm-up
         return False
 

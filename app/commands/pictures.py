@@ -1,7 +1,9 @@
 """Pictures for ``mendel pca|kmeans|tree --out DIR``: the pages' own renderers, offscreen.
 
-``app.commands.classic`` imports this module only when ``--out`` is given, so the command
-line loads Qt only to draw. Each function writes PNG and SVG files next to the CSV files
+It lives with the commands, not in ``app.plots``, because the tree picture is the Trees
+page's own diagram widget (``app.widgets.tree_diagram``), and renderers never import
+widgets. ``app.commands.classic`` imports this module only when ``--out`` is given, so the
+command line loads Qt only to draw. Each function writes PNG and SVG files next to the CSV files
 the command writes and returns their paths. Every widget made here is deleted before the
 function returns (Qt objects left for interpreter shutdown can crash it on exit).
 """
