@@ -28,6 +28,12 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
                    help="column with train/val/test per row; that split is used")
     g.add_argument("--group-column", metavar="COL",
                    help="column (patient, individual) whose groups never span two splits")
+    g.add_argument("--group-by", metavar="RULE",
+                   help="groups that never span two splits: 'identity' (identical records), "
+                   "'field:N' (N-th '|' field of a FASTA header) or 'regex:PATTERN' (what it "
+                   "matches in the header)")
+    g.add_argument("--drop-duplicates", action="store_true",
+                   help="remove records that repeat an earlier one (the first is kept)")
     g.add_argument("--missing", choices=["impute", "drop"], default="impute",
                    help="missing values: impute (median / most frequent) or drop rows")
     g.add_argument("--image-shape", metavar="HxW", type=parse_hw,
@@ -73,6 +79,8 @@ def load_options_from_args(args: argparse.Namespace) -> LoadOptions:
         sequence_column=args.sequence_column,
         split_column=args.split_column,
         group_column=args.group_column,
+        group_by=args.group_by,
+        drop_duplicates=args.drop_duplicates,
         missing=args.missing,
         image_shape=args.image_shape,
         image_size=args.image_size,

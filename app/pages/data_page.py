@@ -10,13 +10,19 @@ and kept in the session state, where the Network and Train pages read the input 
 The page only lays out and wires its parts: the option forms, the preview, the facts and
 the charts are widgets of ``app.widgets``; the forms report edits, the page turns them into
 state changes, and every state change is shown back in the forms (signals blocked).
+
+Advice the page gives can be followed on the page: duplicates can be removed beside the
+warning that counts them, and grouped in the split box; an image folder that stops at an
+unreadable file shows its "skip unreadable files" box, and ticking it reads that folder
+again (``_retry``). Following another split column of a table reads the file again with
+that column, then applies the split (``_pending_split``).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,7 +44,9 @@ from PySide6.QtWidgets import (
 
 from app.jobs import JobRunner, error_text
 from app.pages.page import Page
+from app.settings import dialog_dir, remember_dialog_dir
 from app.state import AppState
+from app.widgets.binding import signals_blocked
 from app.widgets.data_charts import DataCharts
 from app.widgets.data_preview import DataFacts, DataPreview
 from app.widgets.encoding_form import EncodingForm
@@ -51,6 +59,7 @@ from core.data.dataset import Dataset, Split
 from core.data.demos import list_demos
 from core.data.load import LoadOptions
 from core.data.preprocessing import EncodingOptions
+from core.data.splits import SplitOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn
 
@@ -58,6 +67,7 @@ RELOAD_DELAY_MS = 400  # typing in an option field reloads once the user pauses
 SUMMARY_DELAY_MS = 50  # a new dataset changes split and encoding: summarize once
 FILE_FILTER = ("Data files (*.fa *.fasta *.fna *.faa *.ffn *.fas *.fq *.fastq *.gb *.gbk "
                "*.genbank *.gz *.csv *.tsv *.txt *.tab *idx*);;All files (*)")
+SKIP_ADVICE = "; tick \u201cskip unreadable files\u201d (Reading the images) to leave it out"
 
 
 def compute_summary(ds: Dataset, split: Split | None, encoding: EncodingOptions,
@@ -98,8 +108,12 @@ class DataPage(Page):
         self.summary_jobs.failed.connect(self._on_summary_failed)
         self._reload_timer = _single_shot(self, RELOAD_DELAY_MS, self.reload)
         self._summary_timer = _single_shot(self, SUMMARY_DELAY_MS, self._start_summary)
+        self._attempt: tuple[str, LoadOptions] | None = None  # the read in progress
+        self._retry: str | None = None  # a failed image folder the load form shows
+        self._pending_split: SplitOptions | None = None  # to apply once the read is done
         self._build()
         self.load_form.changed.connect(self._on_read_option_edited)
+        self.facts.remove_duplicates.connect(self._remove_duplicates)
         self.encoding_form.changed.connect(self._on_encoding_edited)
         self.split_form.changed.connect(self._on_split_edited)
         self.recent_menu.chosen.connect(self._on_recent_chosen)
@@ -169,7 +183,9 @@ class DataPage(Page):
     def _build_options(self) -> QScrollArea:
         self.load_form = LoadOptionsForm()
         self.encoding_form = EncodingForm()
-        self.split_form = SplitForm(extra_rows=(("Group column", self.load_form.group_combo),))
+        self.split_form = SplitForm(extra_rows=tuple(zip(
+            ("Groups", "Group pattern", "Duplicates"), self.load_form.split_box_fields,
+            strict=True)))
         options = QWidget()
         column = QVBoxLayout(options)
         for form in (self.load_form, self.encoding_form, self.split_form):
@@ -205,19 +221,19 @@ class DataPage(Page):
         path, _ = QFileDialog.getOpenFileName(self, "Open data", self._dialog_dir(),
                                               FILE_FILTER)
         if path:
+            remember_dialog_dir("data", path)
             self.load_source(path)
 
     def open_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open a data folder", self._dialog_dir())
         if path:
+            remember_dialog_dir("data", path)
             self.load_source(path)
 
     def _dialog_dir(self) -> str:
-        for source in self.state.recent_sources:
-            parent = Path(source).parent
-            if parent.is_dir():
-                return str(parent)
-        return str(Path.home())
+        """Where data was last opened from, else beside the newest recent file, else home."""
+        recent = self.state.recent_sources
+        return dialog_dir("data", recent[0] if recent else None)
 
     def _on_demo_chosen(self, index: int) -> None:
         name = self.demo_combo.itemData(index)
@@ -243,17 +259,20 @@ class DataPage(Page):
         self.progress.setFormat(f"Reading {source_label(source)}\u2026")
         self.progress_row.show()
         self.state.set_run_state(f"reading {source_label(source)}")
-        self.load_jobs.start(LoadWorker(source, options or LoadOptions()))
+        self._attempt = (source, options or LoadOptions())
+        self.load_jobs.start(LoadWorker(*self._attempt))
 
     def reload(self) -> None:
-        """Read the current source again with the options in the form."""
-        if self.state.source is not None:
+        """Read the current source (or the image folder that just failed) again with the
+        options in the form."""
+        source = self._retry or self.state.source
+        if source is not None:
             try:
                 options = self.load_form.options()
             except DataError as exc:
                 self.message_bar.show_error(str(exc))
                 return
-            self.load_source(self.state.source, options)
+            self.load_source(source, options)
 
     def cancel_load(self) -> None:
         if self.load_jobs.worker is not None:
@@ -267,30 +286,48 @@ class DataPage(Page):
 
     def _on_loaded(self, loaded: LoadedData) -> None:
         self.progress_row.hide()
+        pending, self._pending_split, self._retry = self._pending_split, None, None
         try:
             self.state.set_dataset(loaded.dataset, loaded.source, loaded.options)
         except DataError as exc:
             self._fail(f"{source_label(loaded.source)}: {exc}")
             return
         self.message_bar.clear()
+        if pending is not None:  # the split column chosen is now the one loaded
+            self._apply_split(pending)
         self.state.set_run_state("idle")
         self.load_finished.emit(True)
 
     def _on_load_failed(self, error: object) -> None:
-        self.progress_row.hide()
-        self._fail(error_text(error))
+        from core.data.images import UnreadableImageError
 
-    def _fail(self, message: str) -> None:
+        self.progress_row.hide()
+        self._pending_split = None
+        if isinstance(error, UnreadableImageError) and self._attempt is not None:
+            self._fail(error_text(error) + SKIP_ADVICE, retry=self._attempt)
+        else:
+            self._fail(error_text(error))
+
+    def _fail(self, message: str, retry: tuple[str, LoadOptions] | None = None) -> None:
+        """Say why the read failed; the forms show what is really loaded, except that an
+        image folder stopped by an unreadable file (``retry``) shows its image options."""
         keep = (f" \u2014 still using {source_label(self.state.source)}"
                 if self.state.dataset is not None else "")
         self.message_bar.show_error(message + keep)
         self.state.set_run_state("idle")
-        self._show_options()  # the form shows what is really loaded
+        self._show_options()
+        self._retry = retry[0] if retry is not None else None
+        if retry is not None:
+            self.load_form.show_failed_images(retry[1], retry[0])
+            self._show_group_rows()
         self.load_finished.emit(False)
 
     def _on_load_ended(self) -> None:
         self.progress_row.hide()
         self.state.set_run_state("idle")
+        if self._pending_split is not None:  # the split column's read was cancelled
+            self._pending_split = None
+            self._show_split()
 
     def shutdown(self) -> None:
         self._reload_timer.stop()
@@ -300,15 +337,23 @@ class DataPage(Page):
 
     # -- forms -> state ----------------------------------------------------------------------
     def _on_read_option_edited(self) -> None:
-        if self.state.dataset is None:
+        self._show_group_rows()  # a group pattern's row shows once that rule is chosen
+        if self.state.dataset is None and self._retry is None:
             return
         try:
             options = self.load_form.options()
         except DataError as exc:
             self.message_bar.show_error(str(exc))
             return
-        if options != self.state.load_options:
+        if self._retry is not None or options != self.state.load_options:
             self._reload_timer.start()
+
+    def _remove_duplicates(self) -> None:
+        """The warning's advice, followed: read the data again without repeated records."""
+        box = self.load_form.drop_duplicates_box
+        with signals_blocked(box):
+            box.setChecked(True)
+        self.reload()
 
     def _on_encoding_edited(self) -> None:
         encoding = self.encoding_form.options()
@@ -316,15 +361,24 @@ class DataPage(Page):
             self.state.set_encoding(encoding)
 
     def _on_split_edited(self) -> None:
-        options = self.split_form.options()
+        options, column = self.split_form.options(), self.split_form.split_column()
+        ds = self.state.dataset
+        if column and ds is not None and column != ds.info.get("split_column"):
+            self._pending_split = options  # another column: read the table with it first
+            self.load_source(self.state.source or "",
+                             replace(self.state.load_options, split_column=column))
+            return
         if options != self.state.split_options:
-            try:
-                self.state.set_split_options(options)
-            except DataError as exc:
-                self.message_bar.show_error(str(exc))
-                self._show_split()  # the refused split springs back to the one in use
-            else:
-                self.message_bar.clear()
+            self._apply_split(options)
+
+    def _apply_split(self, options: SplitOptions) -> None:
+        try:
+            self.state.set_split_options(options)
+        except DataError as exc:
+            self.message_bar.show_error(str(exc))
+            self._show_split()  # the refused split springs back to the one in use
+        else:
+            self.message_bar.clear()
 
     # -- state -> views ----------------------------------------------------------------------
     def _show_options(self) -> None:
@@ -340,11 +394,20 @@ class DataPage(Page):
             self._show_split()
 
     def _show_split(self) -> None:
-        ds = self.state.dataset
-        self.split_form.show_options(self.state.split_options, self.state.split,
-                                     ds is not None and ds.split_labels is not None)
-        self.split_form.set_row_visible(self.load_form.group_combo,
-                                        source_loader(ds, self.state.source) == "csv")
+        ds, options = self.state.dataset, self.state.split_options
+        choices: list[str] = []
+        chosen = None
+        if ds is not None:
+            choices = list(ds.info.get("split_candidates") or [])
+            chosen = str(ds.info.get("split_column") or "")
+            if ds.split_labels is not None and chosen not in choices:
+                choices.append(chosen)  # split files (IDX), or a column given by name
+        self.split_form.show_options(options, self.state.split, choices, chosen)
+        self._show_group_rows()
+
+    def _show_group_rows(self) -> None:
+        for field, visible in self.load_form.group_rows().items():
+            self.split_form.set_row_visible(field, visible)
 
     def _on_dataset_changed(self) -> None:
         ds, source = self.state.dataset, self.state.source or ""

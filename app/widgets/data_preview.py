@@ -1,7 +1,8 @@
 """What the loaded data looks like: its first rows (or thumbnails) and its key facts.
 
 The preview shows the records as the loader read them, not as the network will see them,
-so a user can check that the right column became the target and the sequences are whole.
+so a user can check that the right column became the target and the sequences are whole
+(RNA with U, as written, although the models read it as T).
 The facts (size, task, alphabet, the network's input shape and the warnings) come from
 the dataset at once and from its summary once that is computed.
 """
@@ -11,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListView,
     QListWidget,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from app.widgets.table_model import DataFrameModel, ThumbnailModel
 from app.widgets.table_setup import ResizeMode, fit_columns, make_table_view
+from core.data.alphabet import display_sequence
 from core.data.dataset import Dataset, is_frame
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ def preview_frame(ds: Dataset, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
         target = [float(t) for t in np.asarray(ds.targets[:n]).reshape(n, -1)[:, 0]]
     target_name = str(ds.info.get("target_column") or ("label" if ds.class_names else "target"))
     if ds.modality == "sequence":
-        seqs = ds.records[:n]
+        seqs = [display_sequence(s, ds.alphabet) for s in ds.records[:n]]  # RNA with U
         return pd.DataFrame({"id": ids, "length": [len(s) for s in seqs], "sequence": seqs,
                              target_name: target})
     if is_frame(ds.records):
@@ -127,7 +130,14 @@ def fact_rows(ds: Dataset, summary: dict[str, Any] | None) -> list[tuple[str, st
 
 
 class DataFacts(QWidget):
-    """The dataset's name and facts beside the list of its warnings."""
+    """The dataset's name and facts beside the list of its warnings.
+
+    Advice in a warning must be something the user can do here: when the summary counts
+    repeated records, a button beside the warnings offers to remove them
+    (``remove_duplicates``; the page reads the data again without them).
+    """
+
+    remove_duplicates = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -139,9 +149,16 @@ class DataFacts(QWidget):
         self.warnings_list.setWordWrap(True)
         self.warnings_list.setMaximumHeight(110)
         self.warnings_list.setToolTip("Things in the data that may mislead a model")
+        self.remove_duplicates_button = QPushButton()
+        self.remove_duplicates_button.setToolTip(
+            "Read the data again without the records that repeat an earlier one (the first "
+            "copy is kept); untick 'remove exact duplicates' in the Split box to undo")
+        self.remove_duplicates_button.clicked.connect(self.remove_duplicates)
+        self.remove_duplicates_button.hide()
         warnings_box = QVBoxLayout()
         warnings_box.addWidget(QLabel("<b>Warnings</b>"))
         warnings_box.addWidget(self.warnings_list)
+        warnings_box.addWidget(self.remove_duplicates_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.facts_label, 3)
@@ -157,3 +174,7 @@ class DataFacts(QWidget):
             self.warnings_list.addItem(f"\u26a0 {text}")
         if not warnings:
             self.warnings_list.addItem("No warnings.")
+        repeated = int(summary.get("duplicates", 0)) if summary is not None else 0
+        self.remove_duplicates_button.setText(
+            f"Remove {repeated} duplicate{'s' if repeated != 1 else ''}")
+        self.remove_duplicates_button.setVisible(repeated > 0)

@@ -6,12 +6,20 @@ hide. The form never reads anything itself: ``changed`` says the user edited a f
 the page reads the file again only if ``options()`` differs from what is loaded.
 ``show_options`` puts what was really loaded back into the fields (after a failed read
 too), without reporting it as an edit, so showing a read's result never starts another.
+An image folder that failed on an unreadable file is the exception: ``show_failed_images``
+shows its options (the "skip unreadable files" box), so the user can tick it and retry.
+
+The read options that fight leakage (the groups a split keeps together, removing exact
+duplicates) belong to this form but sit in the split box, where users look for them: the
+page places ``group_combo``, ``group_pattern_edit`` and ``drop_duplicates_box`` there
+and shows the rows ``group_rows`` says apply.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,7 +45,11 @@ from core.errors import DataError
 
 AUTO = "(automatic)"
 NONE = "(none)"
-ROLE_KEYS = ("id_column", "target_column", "sequence_column", "split_column_found")
+ROLE_KEYS = ("id_column", "target_column", "sequence_column", "split_column_found",
+             "split_column")
+GROUP_RULE = Qt.ItemDataRole.UserRole + 1  # a group entry's LoadOptions.group_by
+PATTERN = "regex:"  # the group rule whose pattern is typed in group_pattern_edit
+_RECORDS = {"sequence": "sequences", "image": "images"}  # what identical records are called
 LABELS_FILTER = "Tables (*.csv *.tsv *.txt);;All files (*)"
 
 
@@ -102,8 +114,9 @@ def _select(combo: QComboBox, value: object) -> None:
 class LoadOptionsForm(QWidget):
     """The read options of every loader; ``options()`` builds a ``LoadOptions``.
 
-    ``group_combo`` (the table's group column) is a read option shown in the split box,
-    where users look for it: the page places it there; the form still owns its value.
+    ``group_combo`` (a table's group column, or a rule: identical records, a FASTA header
+    field or pattern), ``group_pattern_edit`` and ``drop_duplicates_box`` are read options
+    shown in the split box: the page places them there; the form still owns their values.
     """
 
     changed = Signal()
@@ -113,6 +126,7 @@ class LoadOptionsForm(QWidget):
         self._shown = LoadOptions()
         self._loader = self._source = ""
         self._playground = False
+        self._retrying = False  # showing a failed image folder, not what is loaded
         self._columns: dict[str, list[str]] = {}  # every column seen, per table file
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -121,9 +135,21 @@ class LoadOptionsForm(QWidget):
         self.image_box = self._build_images()
         self.demo_box = self._build_demo()
         self.group_combo = _combo(
-            "Samples sharing a value here (a patient, an individual) stay on one side of the "
-            "split, so the test score is not inflated by near-copies")
-        edit_signal(self.group_combo).connect(self.changed)
+            "Samples of one group (a patient, an individual, identical sequences) stay on "
+            "one side of the split, so the test score is not inflated by near-copies")
+        self.group_pattern_edit = QLineEdit()
+        self.group_pattern_edit.setPlaceholderText(r"e.g. sample=(\w+) or ^([^_]+)_")
+        self.group_pattern_edit.setToolTip(
+            "A regular expression searched in each FASTA header; what its first group "
+            "(or the whole pattern) matches is the sample's group. Press Enter to apply")
+        self.drop_duplicates_box = QCheckBox("remove exact duplicates (the first is kept)")
+        self.drop_duplicates_box.setToolTip(
+            "Leave out records identical to an earlier one, so no copy sits in training and "
+            "another in test; conflicting labels are reported")
+        self.split_box_fields = (self.group_combo, self.group_pattern_edit,
+                                 self.drop_duplicates_box)
+        for field in self.split_box_fields:
+            edit_signal(field).connect(self.changed)
         for box in self.boxes:
             layout.addWidget(box)
             box.changed.connect(self.changed)
@@ -168,16 +194,13 @@ class LoadOptionsForm(QWidget):
         self.sequence_combo = _combo("A column of DNA/RNA/protein strings makes this a "
                                      "sequence dataset")
         box.form.addRow("Sequence column", self.sequence_combo)
-        self.split_column_combo = _combo("A column saying train / val / test per row; tick "
-                                         "'use the file's split' below to follow it")
-        box.form.addRow("Split column", self.split_column_combo)
         self.image_shape_edit = QLineEdit()
         self.image_shape_edit.setPlaceholderText("e.g. 28x28 for a table of pixels")
         self.image_shape_edit.setToolTip("Read each row's pixel columns as an image of this "
                                          "height x width (an MNIST-style CSV)")
         box.form.addRow("Rows as images", self.image_shape_edit)
         box.watch(self.target_combo, self.table_task, self.features_list, self.missing_combo,
-                  self.sequence_combo, self.split_column_combo, self.image_shape_edit)
+                  self.sequence_combo, self.image_shape_edit)
         return box
 
     def _build_images(self) -> OptionsBox:
@@ -226,24 +249,23 @@ class LoadOptionsForm(QWidget):
         """Show how ``dataset`` was read from ``source`` by ``loader`` (only that loader's
         box is visible), without emitting ``changed``."""
         self._shown, self._loader, self._source = options, loader, source
+        self._retrying = False
         for box, loaders in ((self.fasta_box, ("fasta",)), (self.table_box, ("csv",)),
                              (self.image_box, ("images", "idx")), (self.demo_box, ("demo",))):
             box.setVisible(loader in loaders)
         if dataset is None:
             return
         fields = [f for box in self.boxes for f in box.fields]
-        with signals_blocked(*fields, self.group_combo):
+        with signals_blocked(*fields, *self.split_box_fields):
             self.labels_edit.setText(options.labels or "")
             for combo in (self.fasta_task, self.table_task):
                 _select(combo, options.task)
-            if loader == "csv":
-                self._show_columns(dataset, options, source)
+            columns = self._show_columns(dataset, options, source) if loader == "csv" else []
+            header = list(dataset.info.get("header_fields") or []) if loader == "fasta" else None
+            self._show_groups(dataset.modality, header, columns, options)
             shape = options.image_shape
             self.image_shape_edit.setText(f"{shape[0]}x{shape[1]}" if shape else "")
-            self.image_h.setValue((options.image_size or (0, 0))[0])
-            self.image_w.setValue((options.image_size or (0, 0))[1])
-            _select(self.gray_combo, options.grayscale)
-            self.skip_bad.setChecked(options.skip_bad_files)
+            self._show_image_fields(options)
             self._playground = bool(dataset.info.get("playground"))
             self.demo_box.set_row_visible(self.demo_noise, self._playground)
             self.demo_noise.setValue(int(round(dataset.info.get("noise",
@@ -252,9 +274,70 @@ class LoadOptionsForm(QWidget):
                                     else options.demo_size)
             self.demo_seed.setValue(options.demo_seed)
 
-    def _show_columns(self, ds: Dataset, opts: LoadOptions, source: str) -> None:
+    def show_failed_images(self, options: LoadOptions, source: str) -> None:
+        """Show the options of an image folder whose reading stopped at an unreadable file
+        (only the image box), so "skip unreadable files" can be ticked; ``options()`` then
+        reads for that folder. Emits nothing."""
+        self._shown, self._loader, self._source = options, "images", source
+        self._retrying = True
+        for box in self.boxes:
+            box.setVisible(box is self.image_box)
+        with signals_blocked(*self.image_box.fields, *self.split_box_fields):
+            self._show_image_fields(options)
+            self._show_groups("image", None, [], options)
+
+    def group_rows(self) -> dict[QWidget, bool]:
+        """Which of the split box's read-option rows apply to what is shown (none while a
+        failed image folder is shown: the split box still describes the data in use)."""
+        loaded = self._loader != "" and not self._retrying
+        pattern = self.group_combo.currentData(GROUP_RULE) == PATTERN
+        return {self.group_combo: loaded, self.group_pattern_edit: loaded and pattern,
+                self.drop_duplicates_box: loaded}
+
+    def _show_image_fields(self, options: LoadOptions) -> None:
+        self.image_h.setValue((options.image_size or (0, 0))[0])
+        self.image_w.setValue((options.image_size or (0, 0))[1])
+        _select(self.gray_combo, options.grayscale)
+        self.skip_bad.setChecked(options.skip_bad_files)
+
+    def _show_groups(self, modality: str, header_fields: list[str] | None,
+                     columns: list[str], opts: LoadOptions) -> None:
+        """The group choices for this data: none, identical records, a FASTA's header fields
+        (``header_fields``; None for other sources) and pattern, a table's columns."""
+        entries: list[tuple[str, str | None, str | None]] = [
+            (NONE, None, None), (f"identical {_RECORDS.get(modality, 'rows')}", None, "identity")]
+        if header_fields is not None:
+            kind, _, number = (opts.group_by or "").partition(":")
+            wanted = int(number) if kind == "field" and number.isdigit() else 0  # offer it
+            for k in range(1, max(len(header_fields), wanted) + 1):
+                example = f" (e.g. {header_fields[k - 1]})" if k <= len(header_fields) else ""
+                entries.append((f"header field {k}{example}", None, f"field:{k}"))
+            entries.append(("header pattern (regular expression)", None, PATTERN))
+        entries += [(c, c, None) for c in columns]
+        self.group_combo.clear()
+        for text, column, rule in entries:
+            self.group_combo.addItem(text, column)
+            self.group_combo.setItemData(self.group_combo.count() - 1, rule, GROUP_RULE)
+        typed = (opts.group_by or "").startswith(PATTERN)
+        rule = PATTERN if typed else opts.group_by
+        self.group_combo.setCurrentIndex(next(
+            (i for i, (_, column, r) in enumerate(entries)
+             if column == opts.group_column and r == rule), 0))
+        self.group_pattern_edit.setText(opts.group_by[len(PATTERN):] if typed else "")
+        self.drop_duplicates_box.setChecked(opts.drop_duplicates)
+
+    def _group_options(self) -> dict[str, Any]:
+        """The split box's read options as ``LoadOptions`` fields."""
+        rule = self.group_combo.currentData(GROUP_RULE)
+        if rule == PATTERN:
+            pattern = self.group_pattern_edit.text().strip()
+            rule = PATTERN + pattern if pattern else None  # nothing typed yet: no groups
+        return {"group_column": self.group_combo.currentData(), "group_by": rule,
+                "drop_duplicates": self.drop_duplicates_box.isChecked()}
+
+    def _show_columns(self, ds: Dataset, opts: LoadOptions, source: str) -> list[str]:
         """Fill the column choices with every column this file has shown so far (a column
-        left out of the features stays offered, so it can be ticked again)."""
+        left out of the features stays offered, so it can be ticked again); returns them."""
         frame_columns = [str(c) for c in ds.records.columns] if is_frame(ds.records) else []
         found = list(ds.info.get("columns") or []) + frame_columns
         found += [str(ds.info[k]) for k in ROLE_KEYS if ds.info.get(k)]
@@ -265,8 +348,6 @@ class LoadOptionsForm(QWidget):
             (self.target_combo, opts.target, [(AUTO, None)]),
             (self.sequence_combo, opts.sequence_column,
              [(AUTO, None), ("no sequence column", "")]),
-            (self.split_column_combo, opts.split_column, [(AUTO, None)]),
-            (self.group_combo, opts.group_column, [(NONE, None)]),
         ):
             combo.clear()
             for text, data in [*extra, *((c, c) for c in columns)]:
@@ -287,10 +368,16 @@ class LoadOptionsForm(QWidget):
                                else Qt.CheckState.Unchecked)
             self.features_list.addItem(item)
         _select(self.missing_combo, opts.missing)
+        return columns
 
     def options(self) -> LoadOptions:
         """The options the fields show, for the loader shown (``DataError`` for an image
         shape that is not 'height x width')."""
+        if not self._loader:
+            return self._shown
+        return replace(self._loader_options(), **self._group_options())
+
+    def _loader_options(self) -> LoadOptions:
         current, loader = self._shown, self._loader
         if loader == "fasta":
             return replace(current, labels=self.labels_edit.text().strip() or None,
@@ -303,8 +390,6 @@ class LoadOptionsForm(QWidget):
                            features=None if len(features) == len(items) else features,
                            missing=self.missing_combo.currentData(),
                            sequence_column=self.sequence_combo.currentData(),
-                           split_column=self.split_column_combo.currentData(),
-                           group_column=self.group_combo.currentData(),
                            image_shape=parse_hw(self.image_shape_edit.text()))
         if loader in ("images", "idx"):
             h, w = self.image_h.value(), self.image_w.value()

@@ -147,6 +147,17 @@ def looks_like_sequences(values: Sequence[str]) -> bool:
     return median >= 20
 
 
+def display_sequence(seq: str, alphabet: str | None) -> str:
+    """A record as the user wrote it: RNA with U.
+
+    Datasets hold RNA with T (``clean_sequences``), so DNA and RNA models accept both; a
+    view that shows a record (the Data page's preview, the Evaluate page's worst errors)
+    calls this so RNA reads as RNA, as Explore's axis labels do. DNA and protein (where T
+    is threonine) come back unchanged.
+    """
+    return seq.replace("T", "U") if alphabet == "RNA" else seq
+
+
 def first_bad_letter(seqs: Sequence[str], alphabet: str) -> tuple[int, int, str] | None:
     """(sequence index, position, character) of the first letter not in ``alphabet``.
 

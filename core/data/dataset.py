@@ -106,12 +106,17 @@ class Dataset:
 
 @dataclass
 class Split:
-    """Train / validation / test index sets (int64 arrays into the dataset)."""
+    """Train / validation / test index sets (int64 arrays into the dataset).
+
+    ``warnings`` are what the splitter knows and the summary shows: a side left empty, a
+    train/val/test column of the file that this split does not follow.
+    """
 
     train: np.ndarray
     val: np.ndarray
     test: np.ndarray
     seed: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}

@@ -55,6 +55,7 @@ from Bio.SeqIO.QualityIO import FastqGeneralIterator
 
 from core.data.alphabet import clean_packed, clean_sequences, squeeze
 from core.data.dataset import Dataset, Provenance, sha256_of_path
+from core.data.groups import header_fields, header_groups
 from core.data.options import SEQUENCE_EXTENSIONS, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn, check_stop, report
@@ -130,6 +131,8 @@ def load_sequences(
     else:
         task, targets, class_names = _targets(labels, options.task, label_where, path.name)
     lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    groups = header_groups(recs.titles, options.group_by, lambda i: _where_header(recs, i)) \
+        if options.labelled else None  # fmt: skip
     duplicates = len(ids) - len(set(ids))
     name = path.name if path.is_dir() else _strip_extensions(path.name)
     report(progress, 1.0, f"read {len(seqs)} sequences")
@@ -143,12 +146,14 @@ def load_sequences(
         class_names=class_names,
         alphabet=alphabet,
         provenance=Provenance(str(path), sha256_of_path(path), "fasta", options.to_dict()),
+        groups=groups,
         warnings=recs.warnings
         + ([f"{duplicates} sequence ids occur more than once"] if duplicates else []),
         info={
             "format": "+".join(sorted(set(recs.formats))),
             "n_files": len(recs.files),
             "label_source": source,
+            "header_fields": header_fields(recs.titles[0], label_last=source == "headers"),
             **({"unlabelled": True} if labels is None else {}),
             "length_min": int(lengths.min()),
             "length_median": float(np.median(lengths)),

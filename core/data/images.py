@@ -49,7 +49,7 @@ def load_image_folder(
         check_stop(should_stop)
         report(progress, 0.9 * i / len(files), f"reading {f.name}")
         try:
-            loaded.append(_read_image(f))
+            loaded.append(_read_image(f, path))
         except DataError as err:
             if not options.skip_bad_files:
                 raise
@@ -136,10 +136,20 @@ def _is_image(f: Path) -> bool:
     return f.suffix.lower() in IMAGE_EXTENSIONS
 
 
-def _read_image(f: Path) -> np.ndarray:
-    """(H, W, C) float32 in [0, 1] with C = 1 for grayscale, else 3 (alpha dropped)."""
+class UnreadableImageError(DataError):
+    """One file of an image folder cannot be read; ``skip_bad_files`` would skip it."""
+
+
+def _read_image(f: Path, root: Path) -> np.ndarray:
+    """(H, W, C) float32 in [0, 1] with C = 1 for grayscale, else 3 (alpha dropped).
+
+    A file that cannot be read is one line naming it once, relative to the folder the
+    user opened, with the reason in words (not Pillow's exception, which repeats the
+    path): "infected/scan_07.png: not a readable image (truncated file)".
+    """
+    name = f.relative_to(root).as_posix()
     if f.stat().st_size == 0:
-        raise DataError("the file is empty (0 bytes)", str(f))
+        raise UnreadableImageError("not a readable image (empty file, 0 bytes)", name)
     try:
         with Image.open(f) as im:
             im = ImageOps.exif_transpose(im)
@@ -154,9 +164,20 @@ def _read_image(f: Path) -> np.ndarray:
                 a = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError,
             Image.DecompressionBombError) as err:  # fmt: skip
-        raise DataError(f"cannot read the image ({err.__class__.__name__}: {err})",
-                        str(f)) from None  # fmt: skip
+        raise UnreadableImageError(f"not a readable image ({_reason(err, f)})", name) from None
     return a[:, :, None] if a.ndim == 2 else a
+
+
+def _reason(err: Exception, f: Path) -> str:
+    """Why Pillow could not read ``f``, in a few words a user can act on."""
+    text = str(err).replace(f"'{f}'", "").replace(str(f), "").strip(" :")
+    if isinstance(err, Image.DecompressionBombError):
+        return "too many pixels to read safely"
+    if isinstance(err, UnidentifiedImageError):
+        return f"cannot read its content as {f.suffix.lstrip('.').upper() or 'an image'}"
+    if "truncated" in text.lower():
+        return "truncated file"
+    return f"damaged: {text[:80]}" if text else "damaged file"
 
 
 def _check_size(size: tuple[int, int]) -> None:

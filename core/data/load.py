@@ -3,7 +3,8 @@
 The format is chosen from ``options.format`` or guessed from the path: ``demo:NAME``,
 a folder of FASTA files (one per class), a folder of class sub-folders of images,
 IDX files, FASTA/FASTQ/GenBank (optionally .gz), CSV/TSV tables. ``LoadOptions`` lives in
-``core.data.options`` (below every loader) and is importable from here too.
+``core.data.options`` (below every loader) and is importable from here too. After the
+loader, duplicates are removed and groups made as the options ask (``core.data.groups``).
 """
 
 from __future__ import annotations
@@ -11,12 +12,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.data.dataset import Dataset
+from core.data.groups import check_group_options, finish_groups
 from core.data.options import SEQUENCE_EXTENSIONS, TABLE_EXTENSIONS, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn
 
+# Files that hold Python pickles (PyTorch, scikit-learn, joblib): reading one runs code.
+PICKLE_EXTENSIONS = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib"}
+PICKLE_REFUSED = (
+    "pickled Python files are refused for safety (reading one can run any code); give "
+    "data as a CSV/TSV table or a FASTA file, and a model as a Mendel run folder or "
+    "safetensors weights"
+)
+KNOWN_TYPES = ("Mendel reads FASTA/FASTQ/GenBank (.fa, .fastq, .gb), CSV/TSV tables (.csv, "
+               ".tsv), image folders and IDX files")
+
 
 def guess_format(path: Path) -> str:
+    """The loader for ``path`` from its name (a folder: from what it holds)."""
     name = path.name.lower()
     if path.is_dir():
         files = [p for p in path.iterdir() if not p.name.startswith(".")]
@@ -35,9 +48,11 @@ def guess_format(path: Path) -> str:
         return "fasta"
     if suffix in TABLE_EXTENSIONS:
         return "csv"
-    raise DataError(
-        "unknown file type; use --format fasta|csv|images|idx", str(path)
-    )
+    if suffix in PICKLE_EXTENSIONS:
+        raise DataError(PICKLE_REFUSED, path.name)
+    what = f"file type {suffix!r}" if suffix else "file type (the name has no extension)"
+    raise DataError(f"unknown {what}; {KNOWN_TYPES}: give the file the extension of its"
+                    " format", str(path))  # fmt: skip
 
 
 def _strip_gz(name: str) -> str:
@@ -55,11 +70,18 @@ def load_dataset(
     if source.startswith("demo:"):
         from core.data.demos import load_demo
 
-        return load_demo(source[5:], options)
+        check_group_options(options, "demo")
+        return finish_groups(load_demo(source[5:], options), options)
     path = Path(source)
     if not path.exists():
         raise DataError("no such file or folder", source)
     fmt = options.format or guess_format(path)
+    check_group_options(options, fmt)
+    return finish_groups(_read(path, fmt, options, progress, should_stop), options)
+
+
+def _read(path: Path, fmt: str, options: LoadOptions, progress: ProgressFn | None,
+          should_stop: StopFn | None) -> Dataset:
     if fmt == "fasta":
         from core.data.fasta import load_sequences
 
@@ -76,4 +98,4 @@ def load_dataset(
         from core.data.images import load_idx
 
         return load_idx(path, options, progress, should_stop)
-    raise DataError(f"unknown format {fmt!r}; use fasta, csv, images or idx", source)
+    raise DataError(f"unknown format {fmt!r}; use fasta, csv, images or idx", str(path))

@@ -30,6 +30,10 @@ class LoadOptions:
     missing: str = "impute"  # "impute" (median / most frequent) or "drop" rows
     split_column: str | None = None  # column with train/val/test per row
     group_column: str | None = None  # column that keeps a group on one side of a split
+    # or a rule for the groups (``core.data.groups``): "identity" (identical records),
+    # "field:N" / "regex:PATTERN" (from a FASTA header)
+    group_by: str | None = None
+    drop_duplicates: bool = False  # remove records that repeat an earlier one (first kept)
     image_shape: tuple[int, int] | None = None  # reshape a pixel table into images
     image_size: tuple[int, int] | None = None  # resize images to (H, W)
     grayscale: bool | None = None  # force grayscale (True) or RGB (False)

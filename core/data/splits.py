@@ -104,12 +104,46 @@ def make_split(
     train = np.flatnonzero(sample_side == 0)
     if len(train) == 0:
         raise DataError("the split leaves no training data; lower the validation/test fractions")
-    return Split(
+    split = Split(
         train=train.astype(np.int64),
         val=np.flatnonzero(sample_side == 1).astype(np.int64),
         test=np.flatnonzero(sample_side == 2).astype(np.int64),
         seed=seed,
     )
+    units = f"{len(strata)} groups" if ds.groups is not None else f"{n} samples"
+    split.warnings += _too_few(split, units, val_fraction, test_fraction) + _not_followed(ds)
+    return split
+
+
+_NO_VAL = "nothing checks the training"
+_NO_TEST = "there is no test score"
+
+
+def _too_few(split: Split, units: str, val_fraction: float, test_fraction: float) -> list[str]:
+    """A side asked for (fraction above 0) that got no sample: the data is too small."""
+    val, test = val_fraction > 0 and not len(split.val), test_fraction > 0 and not len(split.test)
+    if val and test:
+        return [f"{units} are too few for the validation and test fractions"
+                f" ({val_fraction:g}, {test_fraction:g}): both are empty, so {_NO_VAL} and"
+                f" {_NO_TEST}; add samples or raise the fractions"]
+    for empty, side, fraction, effect in ((val, "validation", val_fraction, _NO_VAL),
+                                          (test, "test", test_fraction, _NO_TEST)):
+        if empty:
+            return [f"{units} are too few for the {side} fraction ({fraction:g}): {side} is"
+                    f" empty, so {effect}; add samples or raise the fraction"]
+    return []
+
+
+def _not_followed(ds: Dataset) -> list[str]:
+    """The file says which sample goes where, and this (random) split does not listen."""
+    if ds.split_labels is None:
+        return []
+    column = ds.info.get("split_column")
+    if column:
+        return [f"column {column!r} holds a train/val/test assignment; it is not a feature,"
+                " and this split is random: choose it as the split to follow it"]
+    return ["the files come with their own train/test split; this split is random: choose"
+            " the file's split to follow it"]
 
 
 def kfold_indices(ds: Dataset, k: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -197,4 +231,8 @@ def _file_split(ds: Dataset, seed: int) -> Split:
            for side, names in sides.items()}  # fmt: skip
     if len(idx["train"]) == 0:
         raise DataError("the split column marks no sample as train")
-    return Split(train=idx["train"], val=idx["val"], test=idx["test"], seed=seed)
+    split = Split(train=idx["train"], val=idx["val"], test=idx["test"], seed=seed)
+    for side, effect in (("validation", _NO_VAL), ("test", _NO_TEST)):
+        if not len(split.val if side == "validation" else split.test):
+            split.warnings.append(f"the file's split marks no sample as {side}: {effect}")
+    return split

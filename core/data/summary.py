@@ -3,18 +3,20 @@
 ``summarize`` returns plain JSON-able facts (the data page, ``mendel inspect --json`` and
 the model card read the same dict); ``format_summary`` prints them for a terminal.
 Warnings are the things a course tells students to check by hand: class imbalance,
-test samples that also sit in the training set, sequences cut to fit.
+test samples that also sit in the training set (``duplicates`` counts every repeated
+record, so the Data page can offer to remove them), sequences cut to fit, and what the
+split itself says (``Split.warnings``: a side left empty, a file's split not followed).
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from core.data.dataset import Dataset, Split
+from core.data.groups import count_duplicates, record_codes
 from core.data.preprocessing import Preprocessing, make_preprocessing
 
 IMBALANCE_WARN_RATIO = 3.0
@@ -48,9 +50,11 @@ def summarize(
     if "task_reason" in ds.info:
         d["task_reason"] = ds.info["task_reason"]
     d.update(_modality_facts(ds))
+    codes = record_codes(ds)
+    d["duplicates"] = count_duplicates(codes)
     if split is not None:
         d["split"] = split.sizes()
-        warnings += _leakage_warnings(ds, split)
+        warnings += _leakage_warnings(ds, split, codes) + split.warnings
     warnings += preprocessing.report() or _length_warnings(ds, preprocessing)
     warnings += ds.warnings
     d["warnings"] = warnings
@@ -93,23 +97,11 @@ def _modality_facts(ds: Dataset) -> dict[str, Any]:
     }
 
 
-def _fingerprints(ds: Dataset) -> np.ndarray:
-    """One hash per sample (records only) to find exact duplicates."""
-    if isinstance(ds.records, pd.DataFrame):
-        return pd.util.hash_pandas_object(ds.records, index=False).to_numpy()
-    if isinstance(ds.records, np.ndarray):
-        flat = np.ascontiguousarray(ds.records).reshape(len(ds.records), -1)
-        return np.array([hashlib.blake2b(row.tobytes(), digest_size=8).hexdigest()
-                         for row in flat])  # fmt: skip
-    return np.asarray(ds.records, dtype=object)
-
-
-def _leakage_warnings(ds: Dataset, split: Split) -> list[str]:
-    prints = _fingerprints(ds)
-    train = set(prints[split.train].tolist())
+def _leakage_warnings(ds: Dataset, split: Split, codes: np.ndarray) -> list[str]:
+    train = set(codes[split.train].tolist())
     out = []
     for side, idx in (("test", split.test), ("validation", split.val)):
-        shared = sum(p in train for p in prints[idx].tolist())
+        shared = sum(c in train for c in codes[idx].tolist())
         if shared:
             out.append(
                 f"{shared} of {len(idx)} {side} samples are exact duplicates of training"

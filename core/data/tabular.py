@@ -137,6 +137,8 @@ class _Table:
             roles.add(target)
         id_col = self._id_column(roles, options.features or [])
         roles |= {id_col} if id_col else set()
+        self.info["split_candidates"] = self._split_candidates(
+            {c for c in (target, seq_col, id_col) if c})
         features = [seq_col] if seq_col else self._features(options, roles)
         if options.labelled:
             self._drop_rows(target, features, options.missing == "drop" or seq_col is not None)
@@ -164,19 +166,32 @@ class _Table:
     # --- column roles ------------------------------------------------------------------
 
     def _split_column(self, options: LoadOptions) -> str | None:
+        """The column named as the split, else one called split/set holding split names.
+
+        Whether the split follows it is a split option; ``core.data.splits`` warns while
+        it does not, so the warning goes once the user chooses to follow it."""
         if options.split_column:
-            return _find(self.columns, options.split_column, "split")
+            found = _find(self.columns, options.split_column, "split")
+            self.info["split_column"] = found
+            return found
         for c in self.columns:
-            if c.lower() in SPLIT_NAMES:
-                values = set(self.frame[c].dropna().astype(str).str.strip().str.lower())
-                if values and values <= SPLIT_VALUES:
-                    self.info["split_column_found"] = c
-                    self.warnings.append(
-                        f"column {c!r} looks like a train/val/test assignment: it is not a"
-                        " feature; choose the file's split to follow it"
-                    )
-                    return c
+            if c.lower() in SPLIT_NAMES and self._holds_split_names(c):
+                self.info["split_column_found"] = self.info["split_column"] = c
+                return c
         return None
+
+    def _holds_split_names(self, column: str) -> bool:
+        """Every value is a train/val/test name (any case); numbers never are."""
+        col = self.frame[column]
+        if not _is_text(col):
+            return False
+        values = {str(v).strip().lower() for v in pd.unique(col.dropna())}
+        return bool(values) and values <= SPLIT_VALUES
+
+    def _split_candidates(self, others: set[str]) -> list[str]:
+        """Columns the split could follow: their values are all split names, and they are
+        not the target, sequence or id column (the Data page offers only these)."""
+        return [c for c in self.columns if c not in others and self._holds_split_names(c)]
 
     def _named_target(self, options: LoadOptions) -> str | None:
         if options.target and not options.labelled:  # prediction: the target may be absent

@@ -106,6 +106,8 @@ class LoadedBundle:
         options = copy.deepcopy(self.load_options)
         options.labels = labels
         options.labelled = labelled
+        # duplicates and groups only shaped the training split: new data is read whole
+        options.drop_duplicates, options.group_by = False, None
         if self.modality == "image" and Path(source).is_dir():
             options.format = options.format or "images"  # a flat folder is not guessed
         try:

@@ -127,19 +127,19 @@ def test_split_form(qtbot: QtBot) -> None:
 
     split = make_split(ds, 0.2, 0.1, 7)
     with qtbot.assertNotEmitted(form.changed):
-        form.show_options(options, split, has_file_split=True)
+        form.show_options(options, split, choices=[""], chosen="")  # IDX: the files' split
     assert form.options() == options
     assert not form.val_spin.isEnabled()  # the file's split replaces the fractions
     assert form.sizes_label.text() == (f"train {len(split.train)} \u00b7 validation "
                                        f"{len(split.val)} \u00b7 test {len(split.test)}")
     edits = []
     form.changed.connect(lambda: edits.append(1))
-    qtbot.mouseClick(form.file_split, Qt.MouseButton.LeftButton)
+    form.split_by.setCurrentIndex(form.split_by.findData(None))  # random, as a click would
     assert edits == [1] and form.options().use_file_split is False
     assert form.val_spin.isEnabled()
-    form.show_options(SplitOptions(use_file_split=True), None, has_file_split=False)
+    form.show_options(SplitOptions(use_file_split=True), None)
     assert form.options() == SplitOptions()  # no file split to follow
-    assert not form.file_split.isVisible() and edits == [1]
+    assert not form.split_by.isVisible() and edits == [1]
 
 
 def test_recent_menu_follows_the_state_and_says_what_was_chosen(qtbot: QtBot) -> None:
@@ -179,3 +179,30 @@ def test_make_table_view(qtbot: QtBot) -> None:
     assert preview.verticalHeader().defaultSectionSize() == 22
     assert preview.horizontalHeader().sectionResizeMode(0) == ResizeMode.Interactive
     assert not preview.horizontalHeader().stretchLastSection()
+
+
+def test_load_form_round_trips_group_rules_and_duplicates(qtbot: QtBot,
+                                                          tmp_path: Path) -> None:
+    path = tmp_path / "p.fa"
+    seqs = ["ACGTACGTA", "ACGTACGTC", "ACGTACGTG", "ACGTACGTT", "TTGTACGTA", "CCGTACGTA"]
+    path.write_text("".join(f">P{i % 2}|r{i}|{'ab'[i % 2]} sample=P{i % 2}\n{s}\n"
+                            for i, s in enumerate(seqs)))
+    form = _shown(qtbot, LoadOptionsForm())
+    for options in (LoadOptions(group_by="field:2", drop_duplicates=True),
+                    LoadOptions(group_by=r"regex:sample=(\w+)"),
+                    LoadOptions(group_by="identity")):
+        ds = load_dataset(str(path), options)
+        with qtbot.assertNotEmitted(form.changed):
+            form.show_options(options, ds, "fasta", str(path))
+        assert form.options() == options
+    rows = form.group_rows()
+    assert rows[form.group_combo] and not rows[form.group_pattern_edit]
+    form.group_combo.setCurrentIndex(form.group_combo.findText(
+        "header pattern (regular expression)"))
+    assert form.group_rows()[form.group_pattern_edit]
+    assert form.options().group_by is None  # nothing typed yet: no groups
+    form.group_pattern_edit.setFocus()
+    qtbot.keyClicks(form.group_pattern_edit, "^(P\\d)")
+    with qtbot.waitSignal(form.changed):
+        qtbot.keyClick(form.group_pattern_edit, Qt.Key.Key_Return)
+    assert form.options().group_by == r"regex:^(P\d)"

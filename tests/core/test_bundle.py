@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import zipfile
@@ -221,3 +222,12 @@ def test_unfinished_run_cannot_be_exported(tmp_path):
     with pytest.raises(ExportError, match="nothing to export"):
         save_bundle(tmp_path / "run", outcome)
     assert not (tmp_path / "run").exists()
+
+
+def test_every_run_file_has_the_same_normal_permissions(iris_run):
+    """model.safetensors was 0600 while the other files were 0644 (umask 022)."""
+    _, report, out = iris_run
+    umask = os.umask(0)
+    os.umask(umask)
+    modes = {name: (out / name).stat().st_mode & 0o777 for name in report.files}
+    assert modes == dict.fromkeys(report.files, 0o666 & ~umask)

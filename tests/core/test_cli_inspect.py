@@ -85,3 +85,19 @@ def test_demo_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert {"circle", "xor", "gauss", "spiral", "reg-plane", "reg-gauss", "iris", "wine",
             "breast-cancer", "diabetes", "digits", "motif"} <= names
+
+
+def test_inspect_follows_the_duplicate_advice(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """The leakage warning says "remove duplicates or split by group": both are flags."""
+    seqs = ["ACGTACGTAA", "GGGGCCCCAA", "TTTTAAAACC", "CCCCGGGGAT", "ATATATATGC"] * 4
+    fasta = tmp_path / "reads.fa"
+    fasta.write_text("".join(f">P{i % 5}|r{i}|{'ab'[i % 2]}\n{s}\n" for i, s in enumerate(seqs)))
+    _, out, _ = run(capsys, "inspect", str(fasta), "--json")
+    assert json.loads(out)["duplicates"] == 15
+    code, out, _ = run(capsys, "inspect", str(fasta), "--json", "--drop-duplicates")
+    d = json.loads(out)
+    assert code == 0 and d["n_samples"] == 5 and d["duplicates"] == 0
+    for rule in ("identity", "field:1"):
+        code, out, _ = run(capsys, "inspect", str(fasta), "--json", "--group-by", rule)
+        assert code == 0 and not any("leakage" in w for w in json.loads(out)["warnings"])
