@@ -271,7 +271,7 @@ def format_kmeans(
 
 
 def run_tree_command(args: argparse.Namespace) -> int:
-    from core.classic.features import classic_encoding, feature_matrix
+    from core.classic.features import classic_encoding, feature_table
     from core.classic.tree import depth_curve, fit_tree
     from core.data.splits import make_split
 
@@ -282,13 +282,13 @@ def run_tree_command(args: argparse.Namespace) -> int:
                        use_file_split=bool(args.split_column))
     train = np.concatenate([split.train, split.val])  # a tree has no use for validation rows
     test = split.test
-    x, names = feature_matrix(ds, classic_encoding(encoding_options_from_args(args)), train)
+    x, features = feature_table(ds, classic_encoding(encoding_options_from_args(args)), train)
     held_out = (x[test], ds.targets[test]) if len(test) else (None, None)
     settings: dict[str, Any] = dict(
         criterion=args.criterion, min_samples_leaf=args.min_samples_leaf,
         ccp_alpha=args.ccp_alpha, class_weight=args.class_weight, seed=args.seed, task=ds.task,
     )
-    result = fit_tree(x[train], ds.targets[train], *held_out, feature_names=names,
+    result = fit_tree(x[train], ds.targets[train], *held_out, features=features,
                       class_names=ds.class_names, max_depth=args.max_depth, **settings)
     curve = None
     if args.out is not None:

@@ -31,18 +31,21 @@ from PySide6.QtWidgets import (
 
 from app import plots
 from app.pages.page import Page
+from app.plots.numbers import cell_text, significant
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel, image_to_qimage
 from app.widgets.table_setup import make_table_view
+from core.data.alphabet import display_sequence
 from core.progress import ProgressFn, StopFn
 from core.train.evaluation import SPLIT_TITLES, SplitEvaluation
 
 WORST_SHOWN = 25
 THUMBNAIL_PX = 48
 TABLE_COLUMNS_SHOWN = 8
+MAX_TABLE_WIDTH = 520  # pixels a results table may claim to show every column
 Index = QModelIndex | QPersistentModelIndex
 METRIC_NAMES = {"balanced_accuracy": "balanced accuracy", "f1_macro": "F1 (macro)",
                 "mcc": "Matthews correlation", "roc_auc": "ROC AUC",
@@ -50,7 +53,19 @@ METRIC_NAMES = {"balanced_accuracy": "balanced accuracy", "f1_macro": "F1 (macro
                 "mae": "MAE", "pearson_r": "Pearson r"}
 
 
-class ErrorsModel(DataFrameModel):
+class FiguresModel(DataFrameModel):
+    """A table of measured figures: every float with the same significant digits as the
+    rest of the pages ("0.9302", "1.000", "152.1"), counts as integers."""
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+            text = cell_text(self.frame.iat[index.row(), index.column()])
+            if text is not None:
+                return text
+        return super().data(index, role)
+
+
+class ErrorsModel(FiguresModel):
     """The worst-errors table; image datasets get a thumbnail in the "sample" column."""
 
     def __init__(self) -> None:
@@ -163,8 +178,8 @@ class EvaluatePage(Page):
                       self.residual_panel):
             top.addWidget(panel)
 
-        self.comparison_model = DataFrameModel()
-        self.per_class_model = DataFrameModel()
+        self.comparison_model = FiguresModel()
+        self.per_class_model = FiguresModel()
         self.errors_model = ErrorsModel()
         self.comparison_view = make_table_view(self.comparison_model, alternating=True)
         self.per_class_view = make_table_view(self.per_class_model, alternating=True)
@@ -175,8 +190,9 @@ class EvaluatePage(Page):
         self.errors_box = _titled("Worst errors", "most confident mistakes first",
                                   self.errors_view)
         bottom = QSplitter(Qt.Orientation.Horizontal)
-        bottom.addWidget(_titled("Network and baselines", "same split, same features",
-                                 self.comparison_view))
+        self.comparison_box = _titled("Network and baselines", "same split, same features",
+                                      self.comparison_view)
+        bottom.addWidget(self.comparison_box)
         bottom.addWidget(self.per_class_box)
         bottom.addWidget(self.errors_box)
         bottom.setSizes([1000, 800, 1400])
@@ -284,22 +300,27 @@ class EvaluatePage(Page):
         self.summary.setText(self._summary(ev))
         if ev.task == "classification":
             self._redraw_confusion()
-            plots.roc(self.roc_plot, ev.roc)
-            plots.pr(self.pr_plot, ev.pr)
+            plots.roc(self.roc_plot, ev.roc, class_names=ev.class_names)
+            plots.pr(self.pr_plot, ev.pr, class_names=ev.class_names)
             self.per_class_model.set_frame(_rounded(pd.DataFrame(ev.per_class)))
         else:
             plots.predicted_vs_true(self.scatter_plot, ev.y_true, ev.pred)
             plots.residuals(self.residual_plot, ev.y_true, ev.pred)
-        models = comparison_frame(outcome, ev.split).set_index("model").T
+        models = comparison_frame(outcome, ev.split).set_index("model").T.astype(object)
+        if "samples" in models.index:  # a count among figures: shown as one
+            models.loc["samples"] = [None if v is None or pd.isna(v) else int(v)
+                                     for v in models.loc["samples"]]
         models.index = [METRIC_NAMES.get(str(k), str(k)) for k in models.index]
         self.comparison_model.set_frame(_rounded(models.reset_index(names="metric")))
+        for view in (self.comparison_view, self.per_class_view):
+            _show_every_column(view)
         self._show_errors(ev)
 
     def _summary(self, ev: SplitEvaluation) -> str:
         keys = (("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"),
                 ("roc_auc", "ROC AUC")) if ev.task == "classification" else (
                 ("r2", "R\u00b2"), ("rmse", "RMSE"), ("mae", "MAE"))
-        shown = [f"{label} <b>{ev.metrics[k]:.3f}</b>" for k, label in keys
+        shown = [f"{label} <b>{significant(ev.metrics[k])}</b>" for k, label in keys
                  if ev.metrics.get(k) is not None]
         text = f"{ev.n} {SPLIT_TITLES[ev.split]} samples: " + ", ".join(shown)
         if ev.task == "classification":
@@ -335,8 +356,8 @@ class EvaluatePage(Page):
                                                Qt.TransformationMode.FastTransformation)
                 shape = ds.records.shape  # type: ignore[union-attr]
                 samples.append(f"{shape[-1]}\u00d7{shape[-2]} image")
-            elif ds.modality == "sequence":
-                samples.append(str(ds.records[i]))
+            elif ds.modality == "sequence":  # RNA as RNA (U), as on the Data page
+                samples.append(display_sequence(str(ds.records[i]), ds.alphabet))
             else:
                 record = ds.records.iloc[i]  # type: ignore[union-attr]
                 cells = [f"{k}={_short(v)}"
@@ -359,15 +380,30 @@ class EvaluatePage(Page):
                 f"<b>Worst errors</b> <span style='color:#707070'>{hint}</span>")
 
 
+def _show_every_column(view: Any) -> None:
+    """Widen a small results table to show all its columns (the decision tree's was cut
+    off at 1280 pixels): its minimum width is its columns' width, the page's other
+    tables (which scroll) give way."""
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    width = sum(header.sectionSize(i) for i in range(header.count()))
+    width += 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
+    view.setMinimumWidth(min(width, MAX_TABLE_WIDTH))
+
+
 def _short(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
 def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numbers to 4 decimals for reading (None stays blank), headers without underscores."""
+    """Figures to 4 decimals (None stays blank), headers without underscores. A column that
+    mixes counts and figures stays as it is (object): the counts must not become floats.
+    The models show each figure with ``significant`` digits."""
     out = frame.rename(columns=lambda c: str(c).replace("_", " "))
     for column in out.columns:
         if out[column].dtype.kind == "f" or out[column].dtype == object:
-            out[column] = [round(v, 4) if isinstance(v, (float, np.floating)) else v
-                           for v in out[column]]
+            values = [round(v, 4) if isinstance(v, (float, np.floating)) else v
+                      for v in out[column]]
+            dtype = object if out[column].dtype == object else None
+            out[column] = pd.Series(values, index=out.index, dtype=dtype)
     return out

@@ -9,12 +9,13 @@ table, adjusted Rand index), choosing k with the elbow and silhouette curves. Th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app import plots
 from app.pages.page import Page
+from app.plots.numbers import significant
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
@@ -41,6 +43,7 @@ from core.classic.kmeans import INITS, ElbowPoint, KMeansResult
 from core.classic.pca import PCAResult
 from core.progress import ProgressFn, StopFn, check_stop, wrap_progress
 
+JOB_NAMES = {"pca": "PCA", "kmeans": "k-means", "elbow": "Elbow"}
 TOP_LOADINGS = 12
 HOVER_RADIUS_PX = 10.0
 MAX_COMPONENTS = 50
@@ -82,6 +85,8 @@ class ExplorePage(Page):
         self.kmeans: KMeansResult | None = None
         self.elbow_points: list[ElbowPoint] | None = None
         self._xy = np.zeros((0, 2))
+        self._running: str | None = None  # the job under way ("pca", "kmeans", "elbow")
+        self._queued: list[str] = []  # pressed while another ran: started after it
         self._build()
         state.datasetChanged.connect(self._on_dataset_changed)
         state.encodingChanged.connect(self._on_dataset_changed)
@@ -154,8 +159,7 @@ class ExplorePage(Page):
         km_form.addRow(buttons)
 
         self.jobs = JobStrip()
-        self.jobs.started.connect(self._update_buttons)
-        self.jobs.stopped.connect(self._update_buttons)
+        self.jobs.stopped.connect(self._on_job_stopped)
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setStyleSheet("color: #404040;")
@@ -246,6 +250,7 @@ class ExplorePage(Page):
 
     def _on_dataset_changed(self) -> None:
         self.jobs.stop_and_join()
+        self._running, self._queued = None, []
         self.pca, self.kmeans, self.elbow_points = None, None, None
         ds = self.state.dataset
         self.colour_by.blockSignals(True)
@@ -257,9 +262,12 @@ class ExplorePage(Page):
         self.colour_by.addItem("nothing", "none")
         self.colour_by.blockSignals(False)
         self._set_component_names([])
-        for plot in (self.scatter_plot, self.scree_plot, self.loadings_plot, self.elbow_plot,
-                     self.silhouette_plot):
+        for plot in (self.scatter_plot, self.scree_plot, self.loadings_plot):
             plots.base.new_plot(plot, "", "", legend=False)
+        self._clear_kmeans_plots()
+        self.scatter_panel.set_title("PCA scatter")
+        self.loadings_panel.set_title("Loadings")
+        self.scree_panel.set_hint("")
         self._xy = np.zeros((0, 2))
         self.contingency_model.set_frame(pd.DataFrame())
         self.ari_label.setText("Run k-means to compare the clusters with the known "
@@ -270,10 +278,12 @@ class ExplorePage(Page):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        ready = self.state.dataset is not None and not self.jobs.running
+        """Enabled while a job runs too: a press then queues its job (``_start``)."""
+        ready = self.state.dataset is not None
+        has_pca = self.pca is not None or "pca" in (self._running, *self._queued)
         self.pca_button.setEnabled(ready)
-        self.kmeans_button.setEnabled(ready and self.pca is not None)
-        self.elbow_button.setEnabled(ready and self.pca is not None)
+        self.kmeans_button.setEnabled(ready and has_pca)
+        self.elbow_button.setEnabled(ready and has_pca)
 
     def _set_component_names(self, names: list[str]) -> None:
         for combo, default in ((self.x_component, 0), (self.y_component, 1)):
@@ -285,22 +295,56 @@ class ExplorePage(Page):
             combo.blockSignals(False)
 
     # -- jobs ----------------------------------------------------------------------------------
+    def _start(self, kind: str, job: Callable, on_success: Callable, message: str) -> None:
+        self._running = kind
+        self.message_bar.clear()
+        self.jobs.start(job, on_success, self.message_bar.show_error, message)
+        self._update_buttons()
+
+    def _busy(self, kind: str) -> bool:
+        """True, and ``kind`` queued with a word in the message bar, while another job has
+        not delivered yet: starting now would drop its result without a trace. The queued
+        job reads the form (and the PCA) when it starts, so it uses the newest ones."""
+        if self.jobs.worker is None or self._running is None:
+            return False
+        if kind not in self._queued:
+            self._queued.append(kind)
+        waiting = ", then ".join(JOB_NAMES[k] for k in self._queued)
+        self.message_bar.show_message(f"{JOB_NAMES[self._running]} is running; {waiting} "
+                                      "will start after it.", "info")
+        self._update_buttons()
+        return True
+
+    def _on_job_stopped(self) -> None:
+        """A job ended (result, error or Cancel): the next queued one starts once the page
+        has shown this one's result (the strip calls the page back right after this)."""
+        self._running = None
+        self._update_buttons()
+        if self._queued:
+            QTimer.singleShot(0, self, self._start_queued)
+
+    def _start_queued(self) -> None:
+        if not self._queued or self.jobs.worker is not None:
+            return
+        kind = self._queued.pop(0)
+        {"pca": self.run_pca, "kmeans": self.run_kmeans, "elbow": self.run_elbow}[kind]()
+
     def run_pca(self) -> None:
         ds = self.state.dataset
-        if ds is None:
+        if ds is None or self._busy("pca"):
             return
-        self.message_bar.clear()
         standardize = self.standardize.isChecked()
         wanted = self.components.value()
         encoding = self.state.encoding
 
         def job(progress: ProgressFn, should_stop: StopFn) -> PCAOutcome:
-            from core.classic.features import classic_encoding, feature_matrix
+            from core.classic.features import classic_encoding, feature_table
             from core.classic.features import standardize_columns as zscore
             from core.classic.pca import run_pca
 
             progress(0.0, "Building the feature table")
-            x, names = feature_matrix(ds, classic_encoding(encoding))
+            x, features = feature_table(ds, classic_encoding(encoding))
+            names = [f.label for f in features]  # loadings read "pixel (13, 22)"
             check_stop(should_stop)
             if standardize:
                 x = zscore(x)
@@ -310,7 +354,7 @@ class ExplorePage(Page):
             pca.standardized = standardize
             return PCAOutcome(pca, x, standardize)
 
-        self.jobs.start(job, self.set_pca, self.message_bar.show_error, "Running PCA\u2026")
+        self._start("pca", job, self.set_pca, "Running PCA\u2026")
 
     def set_pca(self, outcome: PCAOutcome) -> None:
         """Show a PCA (the worker's result; tests may call it directly)."""
@@ -324,18 +368,18 @@ class ExplorePage(Page):
         scaled = "standardized" if outcome.standardized else "unscaled"
         self.info.setText(f"PCA of {pca.n_samples:,} samples \u00d7 {pca.n_features:,} "
                           f"features ({scaled}, {pca.solver} solver).")
-        for plot in (self.elbow_plot, self.silhouette_plot):
-            plots.base.new_plot(plot, "", "", legend=False)
+        self._clear_kmeans_plots()
         self.contingency_model.set_frame(pd.DataFrame())
         self._redraw_scatter()
         self._redraw_loadings()
         self._update_buttons()
 
     def run_kmeans(self) -> None:
+        if self._busy("kmeans"):
+            return
         ds, outcome = self.state.dataset, self.pca
         if ds is None or outcome is None:
             return
-        self.message_bar.clear()
         k, init, n_init, seed = (self.k.value(), self.init.currentText(), self.n_init.value(),
                                  self.seed.value())
         labels = ds.targets if self.has_classes else None
@@ -348,8 +392,7 @@ class ExplorePage(Page):
                               labels=labels, class_names=names, progress=progress,
                               should_stop=should_stop)
 
-        self.jobs.start(job, self.set_kmeans, self.message_bar.show_error,
-                        f"k-means, k = {k}\u2026")
+        self._start("kmeans", job, self.set_kmeans, f"k-means, k = {k}\u2026")
 
     def set_kmeans(self, result: KMeansResult) -> None:
         self.kmeans = result
@@ -363,22 +406,23 @@ class ExplorePage(Page):
             table["cluster"] = result.cluster_names
             self.contingency_model.set_frame(table)
             self.ari_label.setText(
-                f"Adjusted Rand index <b>{round(result.ari, 3) + 0.0:.3f}</b> (1: clusters = "
+                f"Adjusted Rand index <b>{significant(result.ari)}</b> (1: clusters = "
                 "classes, 0: chance)")
         else:
             sizes = pd.DataFrame({"cluster": result.cluster_names, "samples": result.sizes})
             self.contingency_model.set_frame(sizes)
             self.ari_label.setText("The data has no known classes; the table lists the "
                                    "cluster sizes.")
-        sil = "undefined" if result.silhouette is None else f"{result.silhouette:.3f}"
-        self.info.setText(f"k-means, k = {result.k}: inertia {result.inertia:.4g}, "
+        sil = "undefined" if result.silhouette is None else significant(result.silhouette)
+        self.info.setText(f"k-means, k = {result.k}: inertia {significant(result.inertia)}, "
                           f"silhouette {sil}, {result.n_iter} iterations.")
 
     def run_elbow(self) -> None:
+        if self._busy("elbow"):
+            return
         outcome = self.pca
         if outcome is None:
             return
-        self.message_bar.clear()
         top = min(self.elbow_max.value(), len(outcome.matrix))
         ks = list(range(2, top + 1))
         init, n_init, seed = self.init.currentText(), self.n_init.value(), self.seed.value()
@@ -389,22 +433,30 @@ class ExplorePage(Page):
             return elbow(outcome.matrix, ks, seed=seed, init=init, n_init=n_init,
                          progress=progress, should_stop=should_stop)
 
-        self.jobs.start(job, self.set_elbow, self.message_bar.show_error,
-                        f"k-means for k = 2\u2026{top}")
+        self._start("elbow", job, self.set_elbow, f"k-means for k = 2\u2026{top}")
 
     def set_elbow(self, points: list[ElbowPoint]) -> None:
         self.elbow_points = points
         self._redraw_kmeans_plots()
 
     # -- drawing ---------------------------------------------------------------------------------
+    def _clear_kmeans_plots(self) -> None:
+        """Empty elbow and silhouette plots (no axes, ticks or range of earlier data) with a
+        hint saying how to fill them."""
+        for plot in (self.elbow_plot, self.silhouette_plot):
+            plots.base.new_plot(plot, "", "", legend=False)
+            plot.getPlotItem().getViewBox().setRange(xRange=(0, 1), yRange=(0, 1))
+        first = "run PCA, then " if self.pca is None else ""
+        hint = f"{first}press Elbow to try k = 2 \u2026 {self.elbow_max.value()}"
+        self.elbow_panel.set_hint(hint)
+        self.silhouette_panel.set_hint(hint)
+
     def _redraw_kmeans_plots(self) -> None:
         """The curves over k once Elbow has run (one k alone makes no curve)."""
         chosen = self.kmeans.k if self.kmeans is not None else None
         points = self.elbow_points
         if not points:
-            hint = f"press Elbow to try k = 2 \u2026 {self.elbow_max.value()}"
-            self.elbow_panel.set_hint(hint)
-            self.silhouette_panel.set_hint(hint)
+            self._clear_kmeans_plots()
             return
         ks = [p.k for p in points]
         plots.elbow(self.elbow_plot, ks, [p.inertia for p in points], chosen)
@@ -479,7 +531,7 @@ class ExplorePage(Page):
         if ds is not None and self.has_classes:
             lines.append(f"class: {(ds.class_names or [])[int(ds.targets[index])]}")
         elif ds is not None and ds.task == "regression" and not ds.info.get("unlabelled"):
-            lines.append(f"target: {float(ds.targets[index]):.4g}")
+            lines.append(f"target: {significant(float(ds.targets[index]))}")
         if self.kmeans is not None:
             lines.append(f"cluster: {int(self.kmeans.assignments[index])}")
         return "\n".join(lines)

@@ -1,10 +1,13 @@
 """The Trees page: fit a decision tree on the loaded data and read it as a diagram.
 
 Every tree option of ``mendel tree`` is a field here, and the same core calls run on a
-worker (``core.classic.tree.fit_tree`` and ``depth_curve``): the rows are split as the
-command line splits them (a seeded, stratified held-out part; 0 fits on every row), the
-features are the modality's flat features, unscaled, so thresholds read in the data's
-units. The accuracy-versus-depth plot shows where deeper trees stop generalizing.
+worker (``core.classic.tree.fit_tree`` and ``depth_curve``). The rows are the session's
+split (``AppState.split``, made on the Data page), used as everywhere else: the tree is
+fitted on the training rows, the accuracy-versus-depth curve and the best depth are
+measured on the validation rows, and the test rows are scored once, for the tree fitted,
+so its test figure is the one the Train page's tree baseline reports for the same rows.
+The features are the modality's flat features, unscaled, so thresholds read in the
+data's units, and named as a reader says them ("position 30 is G", "pixel (13, 22)").
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QStackedWidget,
@@ -37,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from app import plots
 from app.pages.page import Page
+from app.plots.numbers import significant
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
@@ -57,10 +62,20 @@ TIPS = {
                  "value (0 = no pruning).",
     "class_weight": "'balanced' weighs each class by the inverse of its frequency, so a "
                     "rare class still shapes the splits.",
-    "test_fraction": "Share of the rows held out to measure the tree on data it has not "
-                     "seen; 0 fits on every row (as the iris lecture does).",
-    "seed": "Fixes the held-out rows and the tie-breaking between equally good splits.",
+    "split": "The rows are the session's split, made on the Data page (change its fractions "
+             "there): the tree is fitted on the training rows, its depth is judged on the "
+             "validation rows, and the test rows are scored once, for the tree you fit. "
+             "With no validation or test rows the tree is fitted on every row.",
+    "seed": "Fixes the tie-breaking between equally good splits.",
 }
+
+
+ROWS = ("rows", "train", "val", "test", "size", "root", "best")  # the Result box's lines
+
+
+def _figure(value: float | None) -> str:
+    """A score in bold with the pages' significant digits ("" when there is none)."""
+    return "" if value is None else f"<b>{significant(value)}</b>"
 
 
 @dataclass
@@ -68,9 +83,10 @@ class TreeFit:
     """What one Fit produces."""
 
     result: TreeResult
-    curve: list[DepthPoint]
+    curve: list[DepthPoint]  # training and validation score by depth (never the test rows)
     n_train: int
     n_test: int
+    n_val: int = 0
 
 
 class TreesPage(Page):
@@ -84,6 +100,7 @@ class TreesPage(Page):
         self._build()
         state.datasetChanged.connect(self._on_dataset_changed)
         state.encodingChanged.connect(self._on_dataset_changed)
+        state.splitChanged.connect(self._on_dataset_changed)
         self._on_dataset_changed()
 
     # -- layout ------------------------------------------------------------------------------
@@ -104,10 +121,10 @@ class TreesPage(Page):
         self.ccp_alpha.setSingleStep(0.001)
         self.class_weight = QComboBox()
         self.class_weight.addItems(["none", "balanced"])
-        self.test_fraction = QDoubleSpinBox()
-        self.test_fraction.setRange(0.0, 0.9)
-        self.test_fraction.setSingleStep(0.05)
-        self.test_fraction.setValue(0.25)
+        # The rows come from the session's split: shown, not chosen here.
+        self.split_label = QLabel()
+        self.split_label.setWordWrap(True)
+        self.split_label.setStyleSheet("color: #505050;")
         self.seed = QSpinBox()
         self.seed.setRange(0, 2**31 - 1)
         for key, label, w in (("criterion", "Criterion", self.criterion),
@@ -115,7 +132,7 @@ class TreesPage(Page):
                               ("min_samples_leaf", "Min. samples per leaf", self.min_samples_leaf),
                               ("ccp_alpha", "Pruning (ccp \u03b1)", self.ccp_alpha),
                               ("class_weight", "Class weights", self.class_weight),
-                              ("test_fraction", "Held-out fraction", self.test_fraction),
+                              ("split", "Rows", self.split_label),
                               ("seed", "Seed", self.seed)):
             text = QLabel(label)
             text.setToolTip(TIPS[key])
@@ -133,7 +150,7 @@ class TreesPage(Page):
         result_form = QFormLayout(self.result_box)
         result_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.result_labels: dict[str, QLabel] = {}
-        for key in ("rows", "train", "test", "size", "root", "best"):
+        for key in ROWS:
             value = QLabel()
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -141,6 +158,11 @@ class TreesPage(Page):
             result_form.addRow(name, value)
             self.result_labels[key] = value
             self.result_labels[f"{key}_name"] = name
+        self.use_best_button = QPushButton()
+        self.use_best_button.setToolTip("Fit again with the maximum depth set to the depth "
+                                        "that scored best on the validation rows")
+        self.use_best_button.clicked.connect(self.use_best_depth)
+        result_form.addRow(self.use_best_button)
         self.export_diagram_button = QToolButton()
         self.export_diagram_button.setText("Export diagram")
         self.export_diagram_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -173,6 +195,11 @@ class TreesPage(Page):
         hint = QLabel("click a node to fold or unfold its branch \u00b7 drag to pan \u00b7 "
                       "Ctrl+wheel to zoom")
         hint.setStyleSheet("color: #707070;")
+        hint.setToolTip(hint.text())
+        # Title and hint are cut rather than widen the window (a big tree's title grows):
+        # the title keeps its width while there is room, the hint takes what is left.
+        self.diagram_title.setMinimumWidth(40)
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         zoom_bar.addWidget(hint, 1)
         for text, tip, slot in (("\u2212", "Zoom out", self.diagram.zoom_out),
                                 ("+", "Zoom in", self.diagram.zoom_in),
@@ -195,7 +222,7 @@ class TreesPage(Page):
         on_error = self.message_bar.show_error
         self.depth_plot = pg.PlotWidget()
         self.depth_panel = PlotPanel(self.depth_plot, "Accuracy by depth",
-                                     "where the held-out score stops rising, deeper trees "
+                                     "where the validation score stops rising, deeper trees "
                                      "overfit", on_error)
         self.importance_plot = pg.PlotWidget()
         self.importance_panel = PlotPanel(self.importance_plot, "Feature importances",
@@ -233,7 +260,7 @@ class TreesPage(Page):
         self.jobs.stop_and_join()
 
     def shortcuts(self) -> list[tuple[str, str]]:
-        return [("Ctrl+Return", "Trees: fit the tree"), ("Ctrl+wheel", "Trees: zoom the diagram")]
+        return [("Trees: fit the tree", "Ctrl+Return"), ("Trees: zoom the diagram", "Ctrl+wheel")]
 
     # -- state -----------------------------------------------------------------------------------
     def _on_dataset_changed(self) -> None:
@@ -257,6 +284,29 @@ class TreesPage(Page):
         else:
             self.placeholder.setText(f"Press <b>Fit tree</b> to grow a decision tree on "
                                      f"{ds.name} ({len(ds)} samples).")
+        self.split_label.setText(self._split_text())
+
+    def _rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(training, validation, test) row indices: the session's split (None without
+        data). Without validation and test rows every row is a training row."""
+        ds, split = self.state.dataset, self.state.split
+        if ds is None:
+            return None
+        if split is None:
+            every = np.arange(len(ds), dtype=np.int64)
+            return every, every[:0], every[:0]
+        return (np.asarray(split.train, np.int64), np.asarray(split.val, np.int64),
+                np.asarray(split.test, np.int64))
+
+    def _split_text(self) -> str:
+        rows = self._rows()
+        if rows is None:
+            return "the Data page's split, once data is loaded"
+        train, val, test = (len(r) for r in rows)
+        if not val and not test:
+            return f"all {train:,} rows (the Data page's split holds out none)"
+        return (f"{train:,} training \u00b7 {val:,} validation \u00b7 {test:,} test "
+                "(the Data page's split)")
 
     def settings(self) -> dict[str, Any]:
         """The options as ``fit_tree`` keywords."""
@@ -273,14 +323,13 @@ class TreesPage(Page):
         )
 
     def set_settings(self, criterion: str | None = None, max_depth: int | None = None,
-                     test_fraction: float | None = None, **others: Any) -> None:
-        """Fill the form (scripts, tests and the screenshot tool use it)."""
+                     **others: Any) -> None:
+        """Fill the form (scripts, tests and the screenshot tool use it). The rows are the
+        session's split: set it with ``AppState.set_split_options``."""
         if criterion is not None:
             self.criterion.setCurrentText(criterion)
         if max_depth is not None:
             self.max_depth.setValue(max_depth)
-        if test_fraction is not None:
-            self.test_fraction.setValue(test_fraction)
         for key, value in others.items():
             widget = getattr(self, key)
             if isinstance(widget, QComboBox):
@@ -298,34 +347,35 @@ class TreesPage(Page):
             self.message_bar.show_error("a classification tree needs labels with at least "
                                         "two classes")
             return
+        rows = self._rows()
+        if rows is None:
+            return
         self.message_bar.clear()
         settings = self.settings()
-        test_fraction = self.test_fraction.value()
-        use_file_split = self.state.split_options.use_file_split
         encoding = self.state.encoding
+        train, val, test = rows
 
         def job(progress: ProgressFn, should_stop: StopFn) -> TreeFit:
-            from core.classic.features import classic_encoding, feature_matrix
+            from core.classic.features import classic_encoding, feature_table
             from core.classic.tree import depth_curve, fit_tree
-            from core.data.splits import make_split
 
             progress(0.0, "Preparing the features")
-            split = make_split(ds, val_fraction=0.0, test_fraction=test_fraction,
-                               seed=settings["seed"], use_file_split=use_file_split)
-            train = np.sort(np.concatenate([split.train, split.val]))
-            test = split.test
-            x, names = feature_matrix(ds, classic_encoding(encoding), train)
+            x, features = feature_table(ds, classic_encoding(encoding), train)
             check_stop(should_stop)
-            held = (x[test], ds.targets[test]) if len(test) else (None, None)
-            result = fit_tree(x[train], ds.targets[train], *held, feature_names=names,
+            y = ds.targets
+            held = (x[test], y[test]) if len(test) else (None, None)
+            chosen_on = (x[val], y[val]) if len(val) else (None, None)
+            result = fit_tree(x[train], y[train], *held, features=features,
                               class_names=ds.class_names, **settings,
+                              x_val=chosen_on[0], y_val=chosen_on[1],
                               progress=wrap_progress(progress, 0.05, 0.4),
                               should_stop=should_stop)
+            # the depth is judged on the validation rows: the test rows never choose
             curve_settings = {k: v for k, v in settings.items() if k != "max_depth"}
-            curve = depth_curve(x[train], ds.targets[train], *held, max_depth=None,
+            curve = depth_curve(x[train], y[train], *chosen_on, max_depth=None,
                                 **curve_settings, progress=wrap_progress(progress, 0.4, 1.0),
                                 should_stop=should_stop)
-            return TreeFit(result, curve, len(train), len(test))
+            return TreeFit(result, curve, len(train), len(test), len(val))
 
         self.jobs.start(job, self._on_fitted, self._on_failed, "Fitting the tree\u2026")
 
@@ -354,44 +404,61 @@ class TreesPage(Page):
         key = "accuracy" if r.task == "classification" else "r2"
         depths = [p.depth for p in fit.curve]
         plots.depth_curve(self.depth_plot, depths, [p.train for p in fit.curve],
-                          [p.test for p in fit.curve], metric, current_depth=r.depth)
+                          [p.test for p in fit.curve], metric, current_depth=r.depth,
+                          held_out="validation")
         self.depth_panel.set_title(f"{metric[0].upper()}{metric[1:]} by depth")
         plots.importances(self.importance_plot, [f for f, _ in r.feature_importances],
                           [v for _, v in r.feature_importances])
         self._show_summary(fit, key, metric)
 
     def _show_summary(self, fit: TreeFit | None, key: str = "", metric: str = "") -> None:
-        """Fill the Result box (hidden without a tree)."""
+        """Fill the Result box (hidden without a tree). Each figure names the rows it was
+        measured on; the depth is chosen on validation rows, the test rows only score."""
         self.result_box.setVisible(fit is not None)
+        self.use_best_button.setVisible(False)
         if fit is None:
             return
         r = fit.result
         best = plots.best_depth([p.depth for p in fit.curve], [p.test for p in fit.curve])
-        test = (r.test_metrics or {}).get(key)
+        held = [f"{fit.n_val:,} validation" if fit.n_val else "",
+                f"{fit.n_test:,} test rows held out" if fit.n_test else ""]
+        held_text = " and ".join(h for h in held if h)
         rows = {
-            "rows": ("Fitted on", f"{fit.n_train} rows" + (f", {fit.n_test} held out"
-                                                          if fit.n_test else " (all)")),
-            "train": (f"Training {metric}", "" if r.train_metrics.get(key) is None
-                      else f"<b>{r.train_metrics[key]:.3f}</b>"),
-            "test": (f"Held-out {metric}", "" if test is None else f"<b>{test:.3f}</b>"),
+            "rows": ("Fitted on", f"{fit.n_train:,} training rows"
+                     + (f"; {held_text}" if held_text else " (all rows)")),
+            "train": (f"Training {metric}", _figure(r.train_metrics.get(key))),
+            "val": (f"Validation {metric}", _figure((r.val_metrics or {}).get(key))),
+            "test": (f"Held-out {metric} (test)", _figure((r.test_metrics or {}).get(key))),
             "size": ("Tree", f"{r.n_nodes} nodes, {r.n_leaves} leaves, depth {r.depth}"),
             "root": ("Root split", r.root_split or "none (a single leaf)"),
-            "best": ("Best held-out depth", "" if best is None else str(best)),
+            "best": ("Best held-out depth (validation)", "" if best is None else str(best)),
         }
         for k, (name, value) in rows.items():
             self.result_labels[f"{k}_name"].setText(name)
             self.result_labels[k].setText(value)
             for label in (self.result_labels[k], self.result_labels[f"{k}_name"]):
                 label.setVisible(bool(value))
+        if best is not None and best != r.depth:
+            self.use_best_button.setText(f"Fit again at depth {best}")
+            self.use_best_button.setVisible(True)
+
+    def use_best_depth(self) -> None:
+        """Refit with the maximum depth the validation rows chose."""
+        fit = self.fit_result
+        if fit is None:
+            return
+        best = plots.best_depth([p.depth for p in fit.curve], [p.test for p in fit.curve])
+        if best is not None:
+            self.max_depth.setValue(best)
+            self.fit()
 
     def summary_text(self) -> str:
         """The Result box as plain lines (tests and the status bar read it)."""
         if self.fit_result is None:
             return ""
-        keys = ("rows", "train", "test", "size", "root", "best")
         return "\n".join(f"{self.result_labels[f'{k}_name'].text()}: "
                          f"{self.result_labels[k].text()}".replace("<b>", "").replace("</b>", "")
-                         for k in keys if self.result_labels[k].text())
+                         for k in ROWS if self.result_labels[k].text())
 
     # -- view and export -------------------------------------------------------------------------
     def _whole_tree(self) -> None:

@@ -14,18 +14,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QApplication, QLabel, QLayout, QSizePolicy, QWidget
 
-from app.plots.colors import GUIDE
+from app.plots.colors import GUIDE, LEGEND_BRUSH, LEGEND_TIP
 from app.plots.export import export_plot, plot_csv_text, plot_item
 
 pg.setConfigOptions(background="w", foreground="#404040", antialias=True)
 
 EXPORT_SIZE = (900, 620)
+# Share of the view a legend is taken to cover when its corner is chosen (place_legend).
+LEGEND_WIDTH_SHARE, LEGEND_ROW_SHARE = 0.45, 0.09
+CORNERS = {"top-right": (-8, 8), "bottom-right": (-8, -8), "top-left": (8, 8),
+           "bottom-left": (8, -8)}  # legend offsets inside the view box, by preference
 
 
 def dashed_pen(color: str = GUIDE, width: float = 1.5) -> QPen:
@@ -54,13 +59,13 @@ def new_plot(plot: pg.PlotWidget | None, x_label: str, y_label: str,
     item = plot.getPlotItem()
     item.clear()
     if item.legend is None and legend:
-        leg = item.addLegend(offset=(-8, 8), labelTextSize="9pt")
-        leg.setBrush(pg.mkBrush(255, 255, 255, 210))
-        leg.setPen(pg.mkPen("#c8c8c8"))
+        leg = item.addLegend(offset=CORNERS["top-right"], labelTextSize="9pt")
+        style_legend(leg)
     if item.legend is not None:
         item.legend.clear()
         item.legend.setVisible(legend)
-        item.legend.setOffset((-8, 8) if legend_corner == "top" else (-8, -42))
+        item.legend.setOffset(CORNERS["top-right" if legend_corner == "top"
+                                      else "bottom-right"])
     item.setLabel("bottom", x_label)
     item.setLabel("left", y_label)
     for side in ("bottom", "left"):
@@ -79,6 +84,91 @@ def new_plot(plot: pg.PlotWidget | None, x_label: str, y_label: str,
     vb.enableAutoRange()
     set_export_table(plot, None)
     return plot
+
+
+def style_legend(legend: pg.LegendItem) -> None:
+    """Every legend: see-through, with a thin frame, and draggable (pyqtgraph's legends
+    move with the mouse; the tooltip says so)."""
+    legend.setBrush(pg.mkBrush(*LEGEND_BRUSH))
+    legend.setPen(pg.mkPen("#c8c8c8"))
+    legend.setToolTip(LEGEND_TIP)
+
+
+def place_legend(plot: pg.PlotWidget, preferred: str = "top-right") -> str:
+    """Move the legend to the corner of the view that its data leave emptiest, so that it
+    covers as few points and as little of the curves as it can; returns the corner.
+
+    Curves count along their whole length (each segment sampled), not only at their
+    vertices: a ROC curve runs through the top-left corner between two points.
+    """
+    item = plot.getPlotItem()
+    legend = item.legend
+    if legend is None or not legend.isVisible() or not legend.items:
+        return preferred
+    points = _drawn_points(item)
+    if not len(points):
+        return preferred
+    vb = item.getViewBox()
+    auto_x, auto_y = vb.autoRangeEnabled()
+    (vx0, vx1), (vy0, vy1) = vb.viewRange()  # a range the renderer fixed is what shows
+    (dx0, dy0), (dx1, dy1) = points.min(axis=0), points.max(axis=0)
+    pad_x, pad_y = 0.04 * (dx1 - dx0), 0.04 * (dy1 - dy0)  # auto-range adds about this
+    x0, x1 = (dx0 - pad_x, dx1 + pad_x) if auto_x else (vx0, vx1)
+    y0, y1 = (dy0 - pad_y, dy1 + pad_y) if auto_y else (vy0, vy1)
+    width, height = max(x1 - x0, 1e-12), max(y1 - y0, 1e-12)
+    if vb.width() > 50 and vb.height() > 50:  # laid out: the legend's own share of it
+        w = min((legend.width() + 16) / vb.width(), 1.0) * width
+        h = min((legend.height() + 16) / vb.height(), 1.0) * height
+    else:  # not shown yet (the command line): a typical legend's share
+        w = LEGEND_WIDTH_SHARE * width
+        h = min(LEGEND_ROW_SHARE * len(legend.items), 0.6) * height
+    regions = {"top-right": (x1 - w, x1, y1 - h, y1), "bottom-right": (x1 - w, x1, y0, y0 + h),
+               "top-left": (x0, x0 + w, y1 - h, y1), "bottom-left": (x0, x0 + w, y0, y0 + h)}
+    order = [preferred, *(c for c in CORNERS if c != preferred)]
+    px, py = points[:, 0], points[:, 1]
+
+    def covered(corner: str) -> int:
+        a, b, c, d = regions[corner]
+        return int(np.count_nonzero((px >= a) & (px <= b) & (py >= c) & (py <= d)))
+
+    best = min(order, key=lambda corner: (covered(corner), order.index(corner)))
+    legend.setOffset(CORNERS[best])
+    return best
+
+
+def _drawn_points(item: pg.PlotItem, per_segment: int = 8) -> np.ndarray:
+    """(M, 2) view coordinates of everything the legend could hide: scatter points, and
+    curve vertices with ``per_segment`` points along each segment of a drawn line."""
+    parts = []
+    for child in item.items:
+        if isinstance(child, pg.PlotDataItem):
+            x, y = child.getOriginalDataset()
+            if x is None or y is None or not len(x):
+                continue
+            x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+            if child.opts.get("pen") is not None and len(x) > 1:
+                t = np.linspace(0.0, 1.0, per_segment, endpoint=False)
+                x = (x[:-1, None] + (x[1:] - x[:-1])[:, None] * t).ravel()
+                y = (y[:-1, None] + (y[1:] - y[:-1])[:, None] * t).ravel()
+            parts.append(np.column_stack([x, y]))
+        elif isinstance(child, pg.ScatterPlotItem):
+            x, y = child.getData()
+            if x is not None and len(x):
+                parts.append(np.column_stack([np.asarray(x, np.float64),
+                                              np.asarray(y, np.float64)]))
+        elif isinstance(child, pg.BarGraphItem) and child.opts.get("x") is not None:
+            # upright bars from 0, sampled by their height: a low bar hides little
+            x = np.asarray(child.opts["x"], np.float64)
+            top = np.asarray(child.opts.get("height"), np.float64)
+            highest = float(np.nanmax(np.abs(top))) if len(top) else 0.0
+            for xi, hi in zip(x, top, strict=False):
+                k = max(1, round(2 * per_segment * abs(hi) / highest)) if highest else 1
+                t = np.linspace(0.0, 1.0, k)
+                parts.append(np.column_stack([np.full(k, xi), hi * t]))
+    if not parts:
+        return np.zeros((0, 2))
+    points = np.concatenate(parts)
+    return points[np.isfinite(points).all(axis=1)]
 
 
 def set_export_table(plot: pg.PlotWidget | pg.PlotItem,

@@ -22,19 +22,29 @@ NETWORK = "#1f77b4"
 HELD_OUT = "#ff7f0e"
 GUIDE = "#9a9a9a"  # identity lines, chance diagonals, zero lines
 HIGHLIGHT = "#d62728"
+LEGEND_BRUSH = (255, 255, 255, 150)  # legends are see-through: a curve under one still shows
+LEGEND_TIP = "Drag the legend to move it"
+
+
+def class_color(index: int, n_classes: int) -> str:
+    """The colour of class ``index`` (its place in ``Dataset.class_names``) of a dataset
+    with ``n_classes`` classes: the one source of class colours, so that a class looks
+    the same in every scatter, tree, curve and surface.
+
+    Colour by index, never by the order in which a view happens to draw: a binary ROC
+    draws one curve, for class 1, and it must be class 1's blue, not the first colour.
+    """
+    if n_classes <= 2:
+        return (PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE)[min(max(index, 0), 1)]
+    if index < len(TAB10):
+        return TAB10[index]
+    r, g, b = colorsys.hsv_to_rgb(((index - len(TAB10)) * 0.618034) % 1.0, 0.65, 0.85)
+    return QColor.fromRgbF(r, g, b).name()
 
 
 def class_colors(n: int) -> list[str]:
-    """One colour per class (hex strings)."""
-    if n <= 2:
-        return [PLAYGROUND_NEGATIVE, PLAYGROUND_POSITIVE][: max(n, 0)]
-    if n <= len(TAB10):
-        return list(TAB10[:n])
-    colors = list(TAB10)
-    for i in range(n - len(TAB10)):
-        r, g, b = colorsys.hsv_to_rgb((i * 0.618034) % 1.0, 0.65, 0.85)
-        colors.append(QColor.fromRgbF(r, g, b).name())
-    return colors
+    """One colour per class, in class order (hex strings; see ``class_color``)."""
+    return [class_color(i, n) for i in range(max(n, 0))]
 
 
 def rgb_table(colors: list[str]) -> np.ndarray:

@@ -9,8 +9,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QFont
 
-from app.plots.base import dashed_pen, label_axis, new_plot, set_export_table
-from app.plots.colors import NETWORK, class_colors, sequential_rgb
+from app.plots.base import dashed_pen, label_axis, new_plot, place_legend, set_export_table
+from app.plots.colors import NETWORK, class_color, class_colors, sequential_rgb
+from app.plots.numbers import significant
 
 MAX_ANNOTATED_CLASSES = 30  # more classes than this: colours only, no number in each cell
 Curves = dict[str, tuple[np.ndarray, np.ndarray, float]]
@@ -61,34 +62,44 @@ def _font(size: str, bold: bool = False) -> QFont:
 
 
 def _curves(plot: pg.PlotWidget | None, curves: Curves, x_label: str, y_label: str,
-            what: str, colors: list[str] | None, chance: bool) -> pg.PlotWidget:
-    plot = new_plot(plot, x_label, y_label)
+            what: str, colors: list[str] | None, chance: bool,
+            class_names: list[str] | None, corner: str) -> pg.PlotWidget:
+    """One curve per class, each in its class's colour: with ``class_names`` (the
+    dataset's, in class order) a curve named after class k takes ``class_color(k)``,
+    whichever curves are drawn (a binary problem draws only class 1's)."""
+    plot = new_plot(plot, x_label, y_label, legend_corner="bottom")
     item = plot.getPlotItem()
     if chance:
         item.addItem(pg.PlotDataItem([0, 1], [0, 1], pen=dashed_pen(), name="chance"))
+    if colors is None and class_names:
+        n = len(class_names)
+        colors = [class_color(class_names.index(name), n) if name in class_names else NETWORK
+                  for name in curves]
     colors = colors or class_colors(max(len(curves), 1))
     for (name, (x, y, area)), color in zip(curves.items(), colors, strict=False):
         item.addItem(pg.PlotDataItem(np.asarray(x), np.asarray(y),
-                                     name=f"{name} ({what} {area:.3f})",
+                                     name=f"{name} ({what} {significant(area)})",
                                      pen=pg.mkPen(color, width=2)))
     vb = item.getViewBox()
     vb.setRange(xRange=(0, 1), yRange=(0, 1.02), padding=0.02)
     vb.setLimits(xMin=-0.05, xMax=1.05, yMin=-0.05, yMax=1.1)
+    place_legend(plot, corner)
     return plot
 
 
-def roc(plot: pg.PlotWidget | None, curves: Curves,
-        colors: list[str] | None = None) -> pg.PlotWidget:
+def roc(plot: pg.PlotWidget | None, curves: Curves, colors: list[str] | None = None,
+        class_names: list[str] | None = None) -> pg.PlotWidget:
     """ROC curves (false-positive rate, true-positive rate), one per class, AUC in the
     legend; the dashed diagonal is a coin toss."""
     return _curves(plot, curves, "false-positive rate", "true-positive rate", "AUC", colors,
-                   chance=True)
+                   chance=True, class_names=class_names, corner="bottom-right")
 
 
-def pr(plot: pg.PlotWidget | None, curves: Curves,
-       colors: list[str] | None = None) -> pg.PlotWidget:
+def pr(plot: pg.PlotWidget | None, curves: Curves, colors: list[str] | None = None,
+       class_names: list[str] | None = None) -> pg.PlotWidget:
     """Precision-recall curves, one per class, average precision in the legend."""
-    return _curves(plot, curves, "recall", "precision", "AP", colors, chance=False)
+    return _curves(plot, curves, "recall", "precision", "AP", colors, chance=False,
+                   class_names=class_names, corner="bottom-left")
 
 
 def predicted_vs_true(plot: pg.PlotWidget | None, y_true: np.ndarray,
@@ -103,6 +114,7 @@ def predicted_vs_true(plot: pg.PlotWidget | None, y_true: np.ndarray,
     item.addItem(pg.PlotDataItem([lo, hi], [lo, hi], name="identity (perfect)", pen=dashed_pen()))
     item.addItem(pg.ScatterPlotItem(t, p, name="samples", size=6, pen=None,
                                     brush=pg.mkBrush(NETWORK + "99")))
+    place_legend(plot, "top-left")
     return plot
 
 
@@ -117,4 +129,5 @@ def residuals(plot: pg.PlotWidget | None, y_true: np.ndarray,
     item.addItem(pg.InfiniteLine(0.0, angle=0, pen=dashed_pen()))
     item.addItem(pg.ScatterPlotItem(p, p - t, name="samples", size=6, pen=None,
                                     brush=pg.mkBrush(NETWORK + "99")))
+    place_legend(plot)
     return plot

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 
-from app.plots.base import dashed_pen, label_axis, new_plot, set_export_table
+from app.plots.base import dashed_pen, label_axis, new_plot, place_legend, set_export_table
 from app.plots.colors import HELD_OUT, HIGHLIGHT, NETWORK, brush_table, class_colors
 
 POINT_SIZE = 5
@@ -81,6 +81,7 @@ def scatter(plot: pg.PlotWidget | None, x: np.ndarray, y: np.ndarray,
         item.addItem(pg.ScatterPlotItem(c[:, 0], c[:, 1], symbol="x", size=16,
                                         name="centroids", pen=pg.mkPen("w", width=0.8),
                                         brush=pg.mkBrush("#202020")))
+    place_legend(plot)
     return plot
 
 
@@ -98,6 +99,7 @@ def scree(plot: pg.PlotWidget | None, ratio: np.ndarray) -> pg.PlotWidget:
     item.getAxis("bottom").setTicks([[(float(i), f"PC{i}") for i in k]])
     top = min(100.0, float(np.cumsum(r)[-1]) * 1.08) if len(r) else 100.0
     item.getViewBox().setRange(yRange=(0, top), xRange=(0.4, len(r) + 0.6), padding=0.02)
+    place_legend(plot, "bottom-right")
     return plot
 
 

@@ -9,23 +9,27 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 
-from app.plots.base import dashed_pen, label_axis, new_plot, set_export_table
+from app.plots.base import dashed_pen, label_axis, new_plot, place_legend, set_export_table
 from app.plots.colors import HELD_OUT, HIGHLIGHT, NETWORK
 
 
 def best_depth(depths: Sequence[int], test: Sequence[float | None]) -> int | None:
-    """The shallowest depth with the best held-out score (None without held-out rows)."""
+    """The shallowest depth with the best held-out score (None without held-out rows).
+
+    The held-out rows must be validation rows whenever the depth is chosen for the user
+    (the Trees page): a test split that chose the depth would no longer test it."""
     scored = [(s, -d) for d, s in zip(depths, test, strict=True) if s is not None]
     return -max(scored)[1] if scored else None
 
 
 def depth_curve(plot: pg.PlotWidget | None, depths: Sequence[int], train: Sequence[float],
                 test: Sequence[float | None], metric: str = "accuracy",
-                current_depth: int | None = None) -> pg.PlotWidget:
+                current_depth: int | None = None, held_out: str = "held-out") -> pg.PlotWidget:
     """Training and held-out score of trees limited to each depth.
 
     The best held-out depth is marked: deeper trees keep gaining on the training rows
-    while the held-out score stalls or falls, which is overfitting.
+    while the held-out score stalls or falls, which is overfitting. ``held_out`` names the
+    rows scored ("validation" on the Trees page; "held-out" for ``mendel tree``).
     """
     plot = new_plot(plot, "maximum depth", metric, legend_corner="bottom")
     item = plot.getPlotItem()
@@ -37,21 +41,20 @@ def depth_curve(plot: pg.PlotWidget | None, depths: Sequence[int], train: Sequen
         t = [np.nan if s is None else s for s in test]
         item.addItem(pg.PlotDataItem(d, t, pen=pg.mkPen(HELD_OUT, width=2), symbol="o",
                                      symbolSize=6, symbolBrush=HELD_OUT, symbolPen=None,
-                                     name="held-out rows"))
+                                     name=f"{held_out} rows"))
         best = best_depth(d, list(test))
-        if best is not None:
-            right_half = best > (d[0] + d[-1]) / 2
-            anchor = (1, 0) if right_half else (0, 0)
-            item.addItem(pg.InfiniteLine(float(best), angle=90, pen=dashed_pen(HIGHLIGHT),
-                                         label=f" best held-out depth {best} ",
-                                         labelOpts={"position": 0.97, "color": HIGHLIGHT,
-                                                    "anchors": [anchor, anchor]}))
+        if best is not None:  # a legend entry, not floating text the legend could cover
+            values = [v for v in (*train, *t) if v is not None and np.isfinite(v)]
+            item.addItem(pg.PlotDataItem([best, best], [min(values), max(values)],
+                                         pen=dashed_pen(HIGHLIGHT),
+                                         name=f"best {held_out} depth ({best})"))
     if current_depth is not None:
         item.addItem(pg.InfiniteLine(float(current_depth), angle=90,
                                      pen=dashed_pen("#606060", 1.0)))
     if d:
         step = max(1, len(d) // 15)
         item.getAxis("bottom").setTicks([[(float(v), str(v)) for v in d[::step]]])
+    place_legend(plot, "bottom-right")
     return plot
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from pandas.api.types import is_numeric_dtype
 from PySide6.QtCore import QRectF, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSlider,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,9 +40,16 @@ from app.plots.colors import (
     rgb_table,
 )
 from app.state import AppState
+from app.widgets.embedding_view import weights_epoch
 from app.widgets.live_model import LiveModel, Throttle
 from core.classic.surface import Grid, Surface, grid_inputs, make_grid, predict_surface
-from core.data.playground import EXTRA_FEATURES, base_columns, chosen_features, feature_label
+from core.data.playground import (
+    EXTRA_FEATURES,
+    base_columns,
+    chosen_features,
+    extra_column_names,
+    feature_label,
+)
 from core.errors import MendelError
 
 MAX_HZ = 5.0
@@ -61,6 +70,25 @@ def colour_key(ds: Any) -> str:
         return (f"{points} Background: the network's answer, orange ({names[0]}) through "
                 f"grey (unsure) to blue ({names[1]}).")
     return f"{points} Background: the predicted class, paler where the network is unsure."
+
+
+def unavailable_reason(ds: Any) -> str | None:
+    """Why the surface cannot be drawn for ``ds`` (one line), or None when it can."""
+    need = "The decision surface needs a table of two numeric inputs"
+    if ds is None:
+        return f"{need}, such as the Playground demos (File \u25b8 Demo datasets)."
+    if base_columns(ds) is not None:
+        return None
+    if ds.modality == "sequence":
+        return f"{need}; this data is {len(ds)} sequences."
+    if ds.modality != "tabular" or not hasattr(ds.records, "columns"):
+        return f"{need}; this data is {len(ds)} images."
+    extras = set(extra_column_names(ds))
+    columns = [str(c) for c in ds.records.columns if str(c) not in extras]
+    if len(columns) != 2:
+        return f"{need}; this data has {len(columns)}."
+    text = [c for c in columns if not is_numeric_dtype(ds.records[c])]
+    return f"{need}; the column {text[0]!r} holds text."
 
 
 def surface_rgb(surface: Surface, discretize: bool = False,
@@ -190,12 +218,24 @@ class DecisionSurface(QWidget):
         self.key.setWordWrap(True)
         self.key.setStyleSheet("color: #606060;")
 
+        # Data the surface cannot be drawn for gets its reason instead of empty axes.
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.reason.setStyleSheet("color: #606060; font-size: 12pt;")
+        self.canvas = QStackedWidget()
+        self.canvas.addWidget(self.plot)
+        self.canvas.addWidget(self.reason)
+        self.controls = QWidget()
+        controls = QVBoxLayout(self.controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addLayout(features)
+        controls.addLayout(view_options)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(features)
-        layout.addLayout(view_options)
+        layout.addWidget(self.controls)
         layout.addWidget(self.demo_row)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.canvas, 1)
         layout.addWidget(self.key)
         layout.addWidget(self.status)
 
@@ -226,10 +266,13 @@ class DecisionSurface(QWidget):
                 slider.setValue(value)
                 slider.blockSignals(False)
             self._update_slider_labels()
-        if columns is None:
-            self.status.setText("The decision surface needs a table of exactly two numeric "
-                                "inputs, such as the Playground demos (File \u25b8 Demo "
-                                "datasets).")
+        reason = unavailable_reason(ds)
+        self.reason.setText(reason or "")
+        self.canvas.setCurrentWidget(self.plot if reason is None else self.reason)
+        self.controls.setVisible(reason is None)
+        self.status.setVisible(reason is None)  # the reason says it, once, in its place
+        if reason is not None:
+            self.status.setText(reason)
         elif self.prepared is None:
             self.status.setText("Press Start on the Train page: the network's answer over the "
                                 "whole plane is painted here while it trains.")
@@ -383,7 +426,7 @@ class DecisionSurface(QWidget):
         if self.prepared is None:
             return
         self._throttle.cancel()
-        self._evaluate((outcome.result.model, outcome.result.epochs_run))
+        self._evaluate((outcome.result.model, weights_epoch(outcome)))
 
     def flush(self) -> None:
         """Draw the latest model now instead of at the next tick."""

@@ -24,7 +24,7 @@ from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.plots.base import set_export_table
-from app.plots.colors import brush_table, class_colors, rgb_table
+from app.plots.colors import LEGEND_BRUSH, LEGEND_TIP, brush_table, class_colors, rgb_table
 from app.plots.raster import padded_bounds, scatter_rgba
 from app.widgets.live_model import LiveModel, Throttle
 from app.widgets.live_plot import sticky_range
@@ -37,6 +37,15 @@ from core.train.snapshot import EmbeddingRequest
 MAX_HZ = 5.0
 POINT_RADIUS = 3.0  # pixels (logical; scaled by the screen's device pixel ratio)
 POINT_ALPHA = 220
+
+
+def weights_epoch(outcome: Any) -> int:
+    """The epoch whose weights a finished run's model holds: the best one when early
+    stopping kept it (``core.train.trainer.RunResult``), else the last one run."""
+    result, config = outcome.result, getattr(outcome, "config", None)
+    kept_best = (config is not None and config.early_stopping is not None
+                 and config.restore_best and result.best_epoch > 0)
+    return int(result.best_epoch if kept_best else result.epochs_run)
 
 
 class EmbeddingView(QWidget):
@@ -55,6 +64,8 @@ class EmbeddingView(QWidget):
         self.coords: np.ndarray | None = None
         self._source: Any = None
         self._epoch: int | None = None
+        self._trained_epoch: int | None = None  # the live run's newest weights (status)
+        self._described: tuple[Any, int | None, int] | None = None  # the picture, its epoch, n
         self._deferred: tuple[Any, int | None] | None = None
         self._path: tuple[int, ...] | None = None
         self._shown = False
@@ -82,6 +93,8 @@ class EmbeddingView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.legend = item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.legend.setBrush(pg.mkBrush(*LEGEND_BRUSH))  # see-through, draggable
+        self.legend.setToolTip(LEGEND_TIP)
         # Legend entries only: never added to the plot. Hiding one (a click on it in the
         # legend) hides that class in the image.
         self.points: list[pg.ScatterPlotItem] = []
@@ -134,6 +147,7 @@ class EmbeddingView(QWidget):
         self.layer.blockSignals(False)
         self._path = self.layer.currentData()
         self._fitted, self._pending = False, None
+        self._trained_epoch, self._described = None, None
         pacer().cancel(self)
         self.image.clear()
         self._make_legend()  # kept when the classes are the same as the last run's
@@ -145,6 +159,9 @@ class EmbeddingView(QWidget):
             return
         if self.worker_computes:  # drawn by show_embedding; kept for a change of layer
             self._source, self._epoch = model_or_state_dict, epoch
+            if epoch is not None and epoch != self._trained_epoch:
+                self._trained_epoch = epoch
+                self._update_status()  # the picture may be older than the weights: say so
             return
         self._throttle.push((model_or_state_dict, epoch))
 
@@ -175,7 +192,8 @@ class EmbeddingView(QWidget):
         if self.prepared is None or self.prepared.dataset is not outcome.dataset:
             self.set_prepared(outcome)
         self._throttle.cancel()
-        self._evaluate((outcome.result.model, outcome.result.epochs_run))
+        self._trained_epoch = None  # the run is over: the picture is of its final model
+        self._evaluate((outcome.result.model, weights_epoch(outcome)))
 
     def flush(self) -> None:
         self._throttle.flush()
@@ -211,11 +229,25 @@ class EmbeddingView(QWidget):
         self._describe(emb, epoch)
 
     def _describe(self, emb: Any, epoch: int | None) -> None:
-        when = f"after epoch {epoch}" if epoch is not None else ""
-        self.status.setText(
-            f"{len(self.X)} samples, {emb.n_features} activations each, {when}: PC1 holds "
-            f"{emb.explained[0] * 100:.0f} % of their variance, PC2 "
-            f"{emb.explained[1] * 100:.0f} %.")
+        self._described = (emb, epoch, len(self.X))
+        self._update_status()
+
+    def _update_status(self) -> None:
+        """What the picture shows and, when training has moved on since it was projected,
+        how far: the training thread projects only when that costs the run little time, so
+        a picture may be several epochs old (it must not pass for the newest)."""
+        if self._described is None:
+            return
+        emb, epoch, n = self._described
+        when = f", after epoch {epoch}" if epoch is not None else ""
+        text = (f"{n} samples, {emb.n_features} activations each{when}: PC1 holds "
+                f"{emb.explained[0] * 100:.0f} % of their variance, PC2 "
+                f"{emb.explained[1] * 100:.0f} %.")
+        trained = self._trained_epoch
+        if epoch is not None and trained is not None and trained > epoch:
+            text += (f" Training is at epoch {trained}; the picture is projected again when "
+                     "that costs the run little time.")
+        self.status.setText(text)
 
     def _make_legend(self) -> None:
         """One legend entry per class (made when a run is prepared, not mid-run: ten

@@ -30,6 +30,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.plots.colors import LEGEND_BRUSH, LEGEND_TIP
 from app.widgets.pacer import pacer
 
 HOVER_RADIUS_PX = 24.0
@@ -105,7 +106,10 @@ class LivePlot(pg.PlotWidget):
         item.setClipToView(True)
         corner = {"top-right": (-8, 8), "bottom-right": (-8, -8), "top-left": (8, 8)}
         self._legend = item.addLegend(offset=corner[legend], labelTextSize="9pt")
-        self._legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        # see-through and draggable (pyqtgraph's legends move with the mouse): a curve
+        # that grows under it stays readable, and the user can put it elsewhere
+        self._legend.setBrush(pg.mkBrush(*LEGEND_BRUSH))
+        self._legend.setToolTip(LEGEND_TIP)
         self.x_label = x_label
         self._series: dict[str, _Series] = {}
         self.redraw_count = 0  # how often curves were pushed to pyqtgraph (benchmarks)

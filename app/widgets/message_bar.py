@@ -2,14 +2,31 @@
 
 Pages keep working while it shows (no modal dialog): the user reads the one-line reason,
 fixes the input and tries again.
+
+The level's icon is the style's own (``QStyle.StandardPixmap``), never a font character:
+common fonts lack the emoji ("\u26d4") and showed a missing-glyph box. The text wraps
+and, where a word (a long path) is wider than the window, is cut rather than widening
+the window: the bar never asks for more width than its page has.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QToolButton,
+    QWidget,
+)
 
 LEVELS = ("info", "success", "warning", "error")
+ICONS = {"info": QStyle.StandardPixmap.SP_MessageBoxInformation,
+         "success": QStyle.StandardPixmap.SP_DialogApplyButton,
+         "warning": QStyle.StandardPixmap.SP_MessageBoxWarning,
+         "error": QStyle.StandardPixmap.SP_MessageBoxCritical}
 
 
 class MessageBar(QFrame):
@@ -22,11 +39,15 @@ class MessageBar(QFrame):
         self.setObjectName("messageBar")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self._level = "info"
-        self._icon = QLabel(self)
+        self.icon_label = QLabel(self)
+        self.icon_label.setAlignment(Qt.AlignmentFlag.AlignTop)
         self._label = QLabel(self)
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        # Ignored: the text's width never becomes the bar's (and so the window's) minimum;
+        # it wraps at the width it gets (heightForWidth still sizes the height).
+        self._label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._label.setMinimumWidth(100)
         close = QToolButton(self)
         close.setText("\u2715")
         close.setToolTip("Dismiss")
@@ -34,7 +55,7 @@ class MessageBar(QFrame):
         close.clicked.connect(self.clear)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
-        layout.addWidget(self._icon)
+        layout.addWidget(self.icon_label)
         layout.addWidget(self._label, 1)
         layout.addWidget(close)
         self.hide()
@@ -51,9 +72,14 @@ class MessageBar(QFrame):
         if level not in LEVELS:
             raise ValueError(f"unknown message level {level!r}")
         self._level = level
-        self._icon.setText({"info": "\u2139", "success": "\u2714", "warning": "\u26a0",
-                            "error": "\u26d4"}[level])
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize, None, self)
+        icon = self.style().standardIcon(ICONS[level], None, self)
+        if icon.isNull():  # a style without it: the generic information icon
+            icon = self.style().standardIcon(ICONS["info"], None, self)
+        self.icon_label.setPixmap(icon.pixmap(size, size))
+        self.icon_label.setToolTip(level)
         self._label.setText(text)
+        self._label.setToolTip(text)  # whole, should a long path be cut at the edge
         self.setProperty("level", level)  # style sheet: MessageBar[level="error"]
         self.style().unpolish(self)
         self.style().polish(self)
@@ -64,6 +90,7 @@ class MessageBar(QFrame):
 
     def clear(self) -> None:
         self._label.clear()
+        self._label.setToolTip("")
         if not self.isHidden():
             self.hide()
             self.closed.emit()

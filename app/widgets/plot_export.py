@@ -41,40 +41,51 @@ def ask_and_export(parent: QWidget | None, plot: Plot, name: str, kind: str) -> 
     return export_plot(plot, path)
 
 
-def export_actions(parent: QWidget, plot: Plot, name: str,
-                   on_error: ErrorHandler | None = None) -> list[QAction]:
-    """Three actions (PNG, SVG, CSV) that ask for a file name and export ``plot``."""
-    actions = []
-    labels = {"png": "Export as PNG image\u2026", "svg": "Export as SVG drawing\u2026",
-              "csv": "Export data as CSV\u2026"}
-    for kind, label in labels.items():
-        action = QAction(label, parent)
-        action.triggered.connect(_Exporter(parent, plot, name, kind, on_error).run)
-        actions.append(action)
-    return actions
+EXPORT_LABELS = {"png": "Export as PNG image\u2026", "svg": "Export as SVG drawing\u2026",
+                 "csv": "Export data as CSV\u2026"}
 
 
-class _Exporter:
-    """A bound export job (a plain object so the action's slot is a method, not a lambda)."""
+class ExportAction(QAction):
+    """One Export entry: asks for a file name and writes its plot in one format.
 
-    def __init__(self, parent: QWidget, plot: Plot, name: str, kind: str,
-                 on_error: ErrorHandler | None) -> None:
-        self.parent, self.plot, self.name, self.kind, self.on_error = (
-            parent, plot, name, kind, on_error)
+    The action itself holds the job and its ``triggered`` calls its own method: PySide6
+    keeps a connection to a method only while the method's object lives, and a plain
+    helper object made per action was collected at once (every Export entry went dead).
+    ``name`` may change (a renamed plot suggests its new name).
+    """
+
+    def __init__(self, plot: Plot, name: str, kind: str, on_error: ErrorHandler | None,
+                 parent: QWidget) -> None:
+        super().__init__(EXPORT_LABELS[kind], parent)
+        self.plot, self.name, self.kind, self.on_error = plot, name, kind, on_error
+        self.triggered.connect(self.run)
 
     def run(self) -> None:
         try:
-            ask_and_export(self.parent, self.plot, self.name, self.kind)
+            ask_and_export(self._dialog_parent(), self.plot, self.name, self.kind)
         except ExportError as exc:
             if self.on_error is None:
                 raise
             self.on_error(str(exc))
 
+    def _dialog_parent(self) -> QWidget | None:
+        parent = self.parent()
+        return parent if isinstance(parent, QWidget) else None
+
+
+def export_actions(parent: QWidget, plot: Plot, name: str,
+                   on_error: ErrorHandler | None = None) -> list[ExportAction]:
+    """Three actions (PNG, SVG, CSV), owned by ``parent``, that export ``plot``."""
+    return [ExportAction(plot, name, kind, on_error, parent) for kind in EXPORT_LABELS]
+
 
 def install_export_actions(widget: pg.PlotWidget, name: str,
-                           on_error: ErrorHandler | None = None) -> None:
-    """Put the export actions in the plot's right-click menu (replacing pyqtgraph's dialog)."""
-    widget.scene().contextMenu = export_actions(widget, widget, name, on_error)
+                           on_error: ErrorHandler | None = None) -> list[ExportAction]:
+    """Put the export actions in the plot's right-click menu (replacing pyqtgraph's dialog);
+    they belong to ``widget``, so they work as long as the plot is shown."""
+    actions = export_actions(widget, widget, name, on_error)
+    widget.scene().contextMenu = actions
+    return actions
 
 
 class ExportButton(QToolButton):
@@ -84,17 +95,19 @@ class ExportButton(QToolButton):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setText("Export")
-        self.setToolTip(f"Save the {name} plot as a PNG image, an SVG drawing or CSV data")
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setMenu(_export_menu(self, plot, name, on_error))
+        menu = QMenu(self)
+        self.menu_actions = export_actions(self, plot, name, on_error)
+        for action in self.menu_actions:
+            menu.addAction(action)
+        self.setMenu(menu)
+        self.set_name(name)
 
-
-def _export_menu(parent: QWidget, plot: pg.PlotWidget, name: str,
-                 on_error: ErrorHandler | None) -> QMenu:
-    menu = QMenu(parent)
-    for action in export_actions(parent, plot, name, on_error):
-        menu.addAction(action)
-    return menu
+    def set_name(self, name: str) -> None:
+        """The plot's new name, for the tooltip and the file names suggested."""
+        self.setToolTip(f"Save the {name} plot as a PNG image, an SVG drawing or CSV data")
+        for action in self.menu_actions:
+            action.name = name
 
 
 class PlotPanel(QWidget):
@@ -128,8 +141,7 @@ class PlotPanel(QWidget):
         layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(plot, 1)
-        self._on_error = on_error
-        install_export_actions(plot, title, on_error)
+        self._menu_actions = install_export_actions(plot, title, on_error)
 
     def set_hint(self, hint: str, tooltip: str | None = None) -> None:
         self.hint.setText(hint)
@@ -139,9 +151,9 @@ class PlotPanel(QWidget):
         """Rename the plot (header and the names suggested for exported files)."""
         self.title = title
         self.title_label.setText(f"<b>{title}</b>")
-        self.export_button.setMenu(_export_menu(self.export_button, self.plot, title,
-                                                self._on_error))
-        install_export_actions(self.plot, title, self._on_error)
+        self.export_button.set_name(title)
+        for action in self._menu_actions:
+            action.name = title
 
 
 def _slug(name: str) -> str:

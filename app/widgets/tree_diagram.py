@@ -92,8 +92,9 @@ class NodeItem(QGraphicsItem):
         x0, width = rect.left() + 8, rect.width() - 16
         y = rect.top() + 4
         bold_lines = 1
-        if n.rule and QFontMetricsF(d.bold_font).horizontalAdvance(lines[0]) > width:
-            feature, _, threshold = n.rule.rpartition(" <= ")
+        if (" <= " in lines[0]
+                and QFontMetricsF(d.bold_font).horizontalAdvance(lines[0]) > width):
+            feature, _, threshold = lines[0].rpartition(" <= ")
             lines = [feature, f"<= {threshold}", *lines[1:]]  # a long rule takes two lines
             bold_lines = 2
         for i, text in enumerate(lines):
@@ -192,9 +193,7 @@ class TreeDiagram(DiagramView):
                 edge = scene.addPath(QPainterPath(), edge_pen)
                 edge.setZValue(-1)
                 self.edge_items[nd.id] = edge
-                parent = result.nodes[nd.parent]
-                label = scene.addSimpleText("yes" if parent.left == nd.id else "no",
-                                            self.font)
+                label = scene.addSimpleText(self.branch_text(nd), self.font)
                 label.setBrush(QColor("#707070"))
                 self.edge_labels[nd.id] = label
         if len(result.nodes) > AUTO_COLLAPSE_NODES:
@@ -290,10 +289,20 @@ class TreeDiagram(DiagramView):
         return 2 + self._descendants(nd.left) + self._descendants(nd.right)  # type: ignore[arg-type]
 
     # -- what a node says ----------------------------------------------------------------------
+    def branch_text(self, nd: TreeNode) -> str:
+        """The answer on the branch into ``nd``: "yes" / "no" to its parent's "x <= t", or
+        "is G" / "is not G" under a one-hot column's "position 30"."""
+        r = self.result
+        assert r is not None and nd.parent is not None
+        parent = r.nodes[nd.parent]
+        left = parent.left == nd.id
+        answer = parent.left_answer if left else parent.right_answer
+        return answer or ("yes" if left else "no")
+
     def node_lines(self, nd: TreeNode) -> list[str]:
         r = self.result
         assert r is not None
-        first = nd.rule if nd.rule else "leaf"
+        first = (nd.question or nd.rule) if nd.rule else "leaf"
         lines = [first, f"{r.criterion} = {nd.impurity:.3f}", f"samples = {nd.n_samples}"]
         if r.task == "classification":
             lines.append(f"class = {nd.prediction}")
@@ -305,6 +314,8 @@ class TreeDiagram(DiagramView):
         r = self.result
         assert r is not None
         lines = self.node_lines(nd)
+        if nd.rule and nd.right_rule and nd.question != nd.rule:
+            lines[0] = f"{nd.question}: left if it {nd.left_answer}, right if it {nd.right_answer}"
         if r.task == "classification":
             counts = ", ".join(f"{name}: {int(v)}" for name, v in
                                zip(self.classes, nd.value, strict=False))

@@ -4,6 +4,8 @@ A typed wrapper on scikit-learn's ``DecisionTreeClassifier`` / ``DecisionTreeReg
 The fitted tree becomes a list of ``TreeNode`` (split rule, impurity, samples, class
 counts, majority class) that the tree diagram draws and ``tree_nodes.csv`` holds, plus the
 text rules and the accuracy-versus-depth curve the lecture uses to show overfitting.
+Given ``core.classic.features.Feature`` descriptions, splits read as a reader says them:
+"position 30 is G" / "position 30 is not G" for a one-hot letter, not "29:G <= 0.50".
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, export_text
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from core.classic.features import check_feature_names, check_matrix
+from core.classic.features import (  # noqa: F401 (format_threshold: importable here too)
+    Feature,
+    check_feature_names,
+    check_matrix,
+    format_threshold,
+)
 from core.errors import DataError
 from core.metrics import classification_metrics, regression_metrics
 from core.progress import ProgressFn, StopFn, check_stop, report
@@ -38,11 +45,17 @@ class TreeNode:
     feature: str | None  # split feature (None for a leaf)
     feature_index: int | None
     threshold: float | None
-    rule: str | None  # "petal width (cm) <= 0.80"
+    rule: str | None  # what holds on the left: "petal width (cm) <= 0.80"
     impurity: float
     n_samples: int  # training samples reaching the node
     value: list[float]  # class counts of training samples, or the mean target
     prediction: str  # majority class name, or the predicted value as text
+    right_rule: str | None = None  # what holds on the right: "petal width (cm) > 0.80"
+    # How a diagram asks it: the question and the answers on the left and right branches
+    # ("petal width (cm) <= 0.80" yes / no; "position 30" is not G / is G).
+    question: str | None = None
+    left_answer: str | None = None
+    right_answer: str | None = None
 
 
 @dataclass
@@ -67,6 +80,8 @@ class TreeResult:
     model: DecisionTreeClassifier | DecisionTreeRegressor | None = field(
         default=None, repr=False
     )
+    val_metrics: dict[str, Any] | None = None  # None without validation rows
+    n_val: int = 0
 
     @property
     def root_split(self) -> str | None:
@@ -97,6 +112,8 @@ class TreeResult:
             "n_test": self.n_test,
             "train_metrics": self.train_metrics,
             "test_metrics": self.test_metrics,
+            **({"n_val": self.n_val, "val_metrics": self.val_metrics}
+               if self.val_metrics is not None else {}),
             "n_nodes": self.n_nodes,
             "depth": self.depth,
             "n_leaves": self.n_leaves,
@@ -133,18 +150,32 @@ def fit_tree(
     task: str = "classification",
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
+    features: Sequence[Feature] | None = None,
+    x_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
 ) -> TreeResult:
-    """Fit a tree on the training rows and score it on both sets.
+    """Fit a tree on the training rows and score it on the held-out sets.
 
     ``criterion`` defaults to "gini" (classification) or "squared_error" (regression).
     ``x_test`` may be None (fit on everything, as the iris lecture does); then
-    ``test_metrics`` is None. Raises ``DataError`` for impossible settings.
+    ``test_metrics`` is None. ``x_val`` / ``y_val`` (validation rows, which a caller
+    chooses the depth on) are scored into ``val_metrics``. ``features`` (readable
+    descriptions, one per column) name the features and word the splits; ``feature_names``
+    is then not needed. Raises ``DataError`` for impossible settings.
     """
     class_names = None if class_names is None else [str(c) for c in class_names]
+    if features is not None:
+        feature_names = [f.label for f in features]
     model, x_train, y_train, x_test, y_test, names = _prepare(
         x_train, y_train, x_test, y_test, feature_names, class_names, criterion, max_depth,
         min_samples_leaf, ccp_alpha, class_weight, seed, task,
     )
+    if x_val is not None and y_val is not None and len(y_val):
+        _, _, _, x_val, y_val, _ = _prepare(
+            x_train, y_train, x_val, y_val, names, class_names, criterion, max_depth,
+            min_samples_leaf, ccp_alpha, class_weight, seed, task)
+    else:
+        x_val = y_val = None
     check_stop(should_stop)
     report(progress, 0.0, "fitting the tree")
     model.fit(x_train, y_train)
@@ -154,18 +185,17 @@ def fit_tree(
     test_metrics = (
         _metrics(model, x_test, y_test, task, class_names) if x_test is not None else None
     )
-    nodes = _nodes(model, x_train, y_train, names, class_names, task)
+    val_metrics = (
+        _metrics(model, x_val, y_val, task, class_names) if x_val is not None else None
+    )
+    described = list(features) if features is not None else [Feature(n, n) for n in names]
+    nodes = _nodes(model, x_train, y_train, described, class_names, task)
     importances = sorted(
         zip(names, (float(v) for v in model.feature_importances_), strict=True),
         key=lambda item: -item[1],
     )
     depth = int(model.get_depth())
-    rules = export_text(
-        model,
-        feature_names=names,
-        class_names=class_names if task == "classification" else None,
-        max_depth=max(depth, 1),
-    )
+    rules = rules_text(nodes, task)
     report(progress, 1.0, "tree done")
     return TreeResult(
         task=task,
@@ -190,7 +220,30 @@ def fit_tree(
             "seed": seed,
         },
         model=model,
+        val_metrics=val_metrics,
+        n_val=0 if y_val is None else len(y_val),
     )
+
+
+def rules_text(nodes: Sequence[TreeNode], task: str) -> str:
+    """The tree as nested if/else lines, in the layout of scikit-learn's ``export_text``
+    but worded as the nodes are ("|--- position 30 is G")."""
+    lines: list[str] = []
+    what = "class" if task == "classification" else "value"
+
+    def walk(i: int, depth: int) -> None:
+        node, indent = nodes[i], "|   " * depth
+        if node.is_leaf or node.left is None or node.right is None:
+            lines.append(f"{indent}|--- {what}: {node.prediction}")
+            return
+        lines.append(f"{indent}|--- {node.rule}")
+        walk(node.left, depth + 1)
+        lines.append(f"{indent}|--- {node.right_rule}")
+        walk(node.right, depth + 1)
+
+    if nodes:
+        walk(0, 0)
+    return "\n".join(lines) + "\n"
 
 
 def depth_curve(
@@ -234,13 +287,6 @@ def depth_curve(
 
 def depth_curve_frame(points: Sequence[DepthPoint]) -> pd.DataFrame:
     return pd.DataFrame(points, columns=list(DepthPoint._fields))
-
-
-def format_threshold(value: float) -> str:
-    """Two decimals as the lecture prints them, or 3 significant digits for tiny values."""
-    if value == 0 or 0.01 <= abs(value) < 1e6:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
 
 
 def _prepare(
@@ -342,7 +388,7 @@ def _nodes(
     model: Any,
     x_train: np.ndarray,
     y_train: np.ndarray,
-    names: list[str],
+    features: list[Feature],
     class_names: list[str] | None,
     task: str,
 ) -> list[TreeNode]:
@@ -375,6 +421,16 @@ def _nodes(
         else:
             value = [float(t.value[i].ravel()[0])]
             prediction = f"{value[0]:.4g}"
+        rule = right_rule = question = left_answer = right_answer = None
+        if feature is not None and threshold is not None:
+            described = features[feature]
+            rule, right_rule = described.split_texts(threshold)
+            if described.reads_as_choice(threshold):
+                question = described.subject
+                left_answer = rule.removeprefix(f"{described.subject} ")
+                right_answer = right_rule.removeprefix(f"{described.subject} ")
+            else:
+                question, left_answer, right_answer = rule, "yes", "no"
         nodes.append(TreeNode(
             id=i,
             depth=int(depth[i]),
@@ -382,13 +438,17 @@ def _nodes(
             left=None if leaf else int(t.children_left[i]),
             right=None if leaf else int(t.children_right[i]),
             is_leaf=bool(leaf),
-            feature=None if feature is None else names[feature],
+            feature=None if feature is None else features[feature].label,
             feature_index=feature,
             threshold=threshold,
-            rule=None if leaf else f"{names[feature]} <= {format_threshold(threshold)}",
+            rule=rule,
             impurity=float(t.impurity[i]),
             n_samples=int(t.n_node_samples[i]),
             value=value,
             prediction=prediction,
+            right_rule=right_rule,
+            question=question,
+            left_answer=left_answer,
+            right_answer=right_answer,
         ))
     return nodes

@@ -145,3 +145,19 @@ def test_image_errors_come_with_thumbnails_and_sequences_with_their_letters(qtbo
         page.state.set_run(motif)
     frame = page.errors_model.frame
     assert len(frame) and set(frame.loc[0, "sample"]) <= set("ACGT")
+
+
+def test_worst_errors_show_rna_as_rna(qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    lines = []
+    for i in range(120):
+        seq = "".join(rng.choice(list("ACGU"), 30))
+        lines += [f">r{i}|{'bound' if i % 2 else 'free'}", seq]
+    path = tmp_path / "reads.fa"
+    path.write_text("\n".join(lines) + "\n")
+    ds = load_dataset(str(path), LoadOptions())
+    assert ds.alphabet == "RNA"
+    outcome = run_training(ds, network="mlp", config=TrainConfig(epochs=2, seed=0))
+    window = make_window(qtbot, outcome)
+    samples = window.page.errors_model.frame["sample"].tolist()
+    assert samples and all("U" in s and "T" not in s for s in samples)

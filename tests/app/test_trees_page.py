@@ -11,6 +11,7 @@ from app.pages.trees_page import TreesPage
 from app.state import AppState
 from core.data.load import load_dataset
 from core.data.options import LoadOptions
+from core.data.splits import SplitOptions
 
 
 def make_page(qtbot, demo: str | None) -> TreesPage:
@@ -23,6 +24,12 @@ def make_page(qtbot, demo: str | None) -> TreesPage:
     page.show()
     qtbot.waitExposed(page)
     return page
+
+
+def fit_on_every_row(page: TreesPage) -> None:
+    """The lecture fits on all rows: a session split that holds out none (the Trees page
+    uses the Data page's split)."""
+    page.state.set_split_options(SplitOptions(val_fraction=0.0, test_fraction=0.0))
 
 
 def fit(qtbot, page: TreesPage) -> None:
@@ -39,7 +46,8 @@ def test_without_data_there_is_nothing_to_fit(qtbot):
 
 def test_workflow_3_iris_entropy_unlimited_is_the_lectures_tree(qtbot):
     page = make_page(qtbot, "iris")
-    page.set_settings(criterion="entropy", max_depth=0, test_fraction=0.0)
+    fit_on_every_row(page)
+    page.set_settings(criterion="entropy", max_depth=0)
     assert page.max_depth.text() == "none"
     fit(qtbot, page)
     r = page.fit_result.result
@@ -62,7 +70,9 @@ def test_workflow_3_breast_cancer_entropy_depth_4(qtbot, tmp_path):
     assert r.depth == 4 and r.criterion == "entropy"
     assert r.train_metrics["accuracy"] > 0.97
     assert 0.85 < r.test_metrics["accuracy"] < 1.0
-    assert (fitted.n_train, fitted.n_test) == (427, 142)
+    split = page.state.split  # the session's split, as the Train page's baselines use
+    assert (fitted.n_train, fitted.n_val, fitted.n_test) == (
+        len(split.train), len(split.val), len(split.test))
     # the depth curve goes past the chosen depth and marks the best held-out depth
     assert [p.depth for p in fitted.curve][:5] == [1, 2, 3, 4, 5]
     assert "Best held-out depth" in page.summary_text()
@@ -88,7 +98,8 @@ def click_node(qtbot, page: TreesPage, node_id: int) -> None:
 
 def test_clicking_a_node_folds_and_unfolds_its_branch(qtbot):
     page = make_page(qtbot, "iris")
-    page.set_settings(criterion="entropy", test_fraction=0.0)
+    fit_on_every_row(page)
+    page.set_settings(criterion="entropy")
     fit(qtbot, page)
     view = page.diagram
     right = view.result.nodes[0].right
@@ -105,7 +116,7 @@ def test_clicking_a_node_folds_and_unfolds_its_branch(qtbot):
 
 def test_zoom_with_buttons_and_ctrl_wheel(qtbot):
     page = make_page(qtbot, "iris")
-    page.set_settings(test_fraction=0.0)
+    fit_on_every_row(page)
     fit(qtbot, page)
     view = page.diagram
     view.set_zoom(1.0)
