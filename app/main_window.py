@@ -18,13 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QIcon,
     QKeySequence,
 )
@@ -46,28 +47,32 @@ from PySide6.QtWidgets import (
 from app.jobs import JobRunner, error_text
 from app.pages import page_class, page_names
 from app.pages.page import Page
+from app.settings import (
+    APPLICATION,
+    ORGANIZATION,
+    app_settings,
+    dialog_path,
+    remember_dialog_dir,
+)
 from app.state import DOCUMENT_VERSION, AppState
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import FORMATS, PlotPanel, export_plot
+from app.widgets.preferences import PreferencesDialog, default_threads
 from app.widgets.recent_menu import RecentMenu
+from app.widgets.wheel_guard import install_wheel_guard
 from app.workers import Worker, stop_all_workers
 from core import __version__
 from core.data.demos import list_demos
 from core.errors import MendelError
 from core.train.config import TrainConfig
 
-ORGANIZATION = "Mendel"
-APPLICATION = "Mendel"
 DEMO_SOURCE = "demo:spiral"  # `mendel --demo`: Playground's spiral, trains in seconds
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+PREFERRED_SIZE = (1360, 860)
+SCREEN_MARGIN = 16  # room around the window on a small screen
+TITLE_BAR = 32  # the window manager's frame above the window's own area
 # What a fresh start keeps of the last session (the rest belongs to a saved project).
 SETTINGS_FIELDS = ("train_config", "split_options", "encoding")
-
-
-def app_settings() -> QSettings:
-    """The user's settings (tests point QSettings.setPath at a temporary folder)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION,
-                     APPLICATION)
 
 
 def bundle_export_available() -> bool:
@@ -83,6 +88,7 @@ class MainWindow(QMainWindow):
         (``run_gui`` calls it right after the window shows, so it shows sooner)."""
         super().__init__()
         self.settings = settings or app_settings()
+        install_wheel_guard(QApplication.instance())  # the wheel scrolls; fields need focus
         self.state = AppState(self)
         self.engine_ready = False
         self.export_job = JobRunner(self)  # writing a run folder
@@ -139,7 +145,8 @@ class MainWindow(QMainWindow):
         self.dataset_label = QLabel("No data")
         self.run_label = QLabel("idle")
         self.device_label = QLabel("engine loading\u2026")
-        self.device_label.setToolTip("Where training runs (set the device on the Train page)")
+        self.device_label.setToolTip("Where training runs: the device is set on the Train page, "
+                                     "the CPU threads in File \u25b8 Preferences")
         for w in (self.dataset_label, self.run_label, self.device_label):
             w.setContentsMargins(8, 0, 8, 0)
             bar.addPermanentWidget(w)
@@ -167,6 +174,8 @@ class MainWindow(QMainWindow):
         if bundle_export_available():
             self.export_model_action = self._action(file, "Export &model\u2026",
                                                     "Ctrl+Shift+E", self.export_model)
+        file.addSeparator()
+        self._action(file, "P&references\u2026", "Ctrl+,", self.show_preferences)
         file.addSeparator()
         self._action(file, "&Quit", "Ctrl+Q", self.close)
 
@@ -211,6 +220,7 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self.nav.item(row).setText(cls.title)
+            page.open_page.connect(self.show_page)
             self.pages[name] = page
         return self.pages[name]
 
@@ -305,13 +315,15 @@ class MainWindow(QMainWindow):
         import torch
 
         torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)  # imports torch._dynamo
-        share_cpu_with_the_window(torch)
+        share_cpu_with_the_window(torch, self.training_threads())
         import core.classic.baselines  # noqa: F401  scikit-learn models
         import core.train.predict  # noqa: F401
         import core.train.run  # noqa: F401
         from core.train.device import describe_device, resolve_device
 
-        self.state.set_device_text(describe_device(resolve_device("auto")))
+        device = resolve_device("auto")
+        self.state.set_device_text(describe_device(device) if device.type != "cpu"
+                                   else cpu_text(torch.get_num_threads()))
         self.engine_ready = True
         self.statusBar().showMessage("Ready", 3000)
 
@@ -331,10 +343,12 @@ class MainWindow(QMainWindow):
                 return
             panel = panels[titles.index(title)]
         name = panel.title.lower().replace(" ", "-")
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {panel.title}", f"{name}.png",
-                                              ";;".join(FORMATS.values()))
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {panel.title}", dialog_path("export", f"{name}.png", self.state.source),
+            ";;".join(FORMATS.values()))
         if not path:
             return
+        remember_dialog_dir("export", path)
         try:
             export_plot(panel.plot, path)
         except MendelError as exc:
@@ -346,10 +360,11 @@ class MainWindow(QMainWindow):
         outcome = self.state.run
         if outcome is None:
             return
-        default = str(Path.home() / f"{outcome.dataset.name}-run")
+        default = dialog_path("export", f"{outcome.dataset.name}-run", self.state.source)
         path, _ = QFileDialog.getSaveFileName(self, "Export the model as a run folder",
                                               default, "Run folder (*)")
         if path:
+            remember_dialog_dir("export", path)
             self.save_run(path)
 
     def save_run(self, out_dir: str) -> Worker:
@@ -374,6 +389,28 @@ class MainWindow(QMainWindow):
             f"with PyTorch to {report.onnx_max_abs_diff:.1e}).", "success")
         self.statusBar().clearMessage()
 
+    def training_threads(self) -> int:
+        """The Preferences' training threads (the default when never set)."""
+        try:
+            value = int(self.settings.value("engine/threads", 0))
+        except (TypeError, ValueError):
+            value = 0
+        return value if 0 < value <= (os.cpu_count() or 1) else default_threads()
+
+    def show_preferences(self) -> None:
+        dialog = PreferencesDialog(self.training_threads(), self)
+        if dialog.exec():
+            self.set_training_threads(dialog.threads.value())
+
+    def set_training_threads(self, threads: int) -> None:
+        self.settings.setValue("engine/threads", threads)
+        if self.engine_ready:
+            import torch
+
+            torch.set_num_threads(threads)
+            self.state.set_device_text(cpu_text(threads) if self.state.device_text.startswith(
+                "CPU") else self.state.device_text)
+
     def _update_actions(self) -> None:
         if self.export_model_action is not None:
             self.export_model_action.setEnabled(self.state.run is not None)
@@ -383,6 +420,12 @@ class MainWindow(QMainWindow):
         QMessageBox.about(self, "About Mendel", about_html())
 
     def show_shortcuts(self) -> None:
+        html = "".join(f"<tr><td>{name}</td><td style='padding-left:16px'><b>{key}</b></td>"
+                       "</tr>" for name, key in self.shortcut_rows())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{html}</table>")
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """(what it does, key) for every menu action and page shortcut."""
         rows = []
         for action in self.findChildren(QAction):
             key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
@@ -390,18 +433,15 @@ class MainWindow(QMainWindow):
                 rows.append((action.text().replace("&", "").rstrip("\u2026"), key))
         for page in self.pages.values():
             rows += page.shortcuts()
-        html = "".join(f"<tr><td>{name}</td><td style='padding-left:16px'><b>{key}</b></td>"
-                       "</tr>" for name, key in rows)
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{html}</table>")
+        return rows
 
     # -- settings ------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = self.settings
         geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1360, 860)
+        if not (isinstance(geometry, QByteArray) and not geometry.isEmpty()
+                and self.restoreGeometry(geometry) and self._fits_screen()):
+            self.fit_to_screen()  # the first start, or a screen smaller than last time
         recent = s.value("recent", [])
         if isinstance(recent, str):
             recent = [recent]
@@ -409,6 +449,23 @@ class MainWindow(QMainWindow):
         document["recent_sources"] = [r for r in recent or [] if Path(r).exists()]
         # Options saved by another version are skipped one by one; the rest still apply.
         self.state.apply_document({**document, "version": DOCUMENT_VERSION})
+
+    def available_geometry(self) -> QRect:
+        """Where a window may go on the screen it opens on (less task bars and docks)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        return screen.availableGeometry()
+
+    def _fits_screen(self) -> bool:
+        return self.available_geometry().contains(self.frameGeometry())
+
+    def fit_to_screen(self) -> None:
+        """Open at the preferred size, shrunk to fit the available screen, centred."""
+        area = self.available_geometry()
+        width = min(PREFERRED_SIZE[0], area.width() - SCREEN_MARGIN)
+        height = min(PREFERRED_SIZE[1], area.height() - SCREEN_MARGIN - TITLE_BAR)
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width) // 2,
+                  area.y() + max(0, (area.height() - height - TITLE_BAR) // 2))
 
     def save_settings(self) -> None:
         """The window and the session's choices that a fresh start keeps (the training
@@ -426,7 +483,15 @@ class MainWindow(QMainWindow):
 
         The window hides first: a worker in the middle of a step it cannot interrupt
         (one baseline model's fit) may take a moment to end, and the person who closed
-        the window should not watch it wait."""
+        the window should not watch it wait. While a run trains, the user is asked first:
+        quitting loses the run, stopping it keeps its results (and the window)."""
+        if self.state.training:
+            choice = ask_close_while_training(self)
+            if choice != "quit":
+                event.ignore()
+                if choice == "stop":
+                    self.pages["train"].stop()  # it ends like Stop: results measured, kept
+                return
         self.save_settings()
         self.hide()
         for page in self.pages.values():
@@ -436,7 +501,29 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def share_cpu_with_the_window(torch: Any) -> None:
+def ask_close_while_training(parent: QWidget) -> str:
+    """"stop" (stop the run, keep its results, stay), "quit" (lose the run) or "cancel"."""
+    box = QMessageBox(QMessageBox.Icon.Question, "A run is in progress",
+                      "A run is in progress: stop it and quit?", parent=parent)
+    box.setInformativeText("Quitting now loses the run. Stop it instead to keep its results "
+                           "(then export or evaluate it, and quit when you are done).")
+    stop = box.addButton("Stop the run, keep its results", QMessageBox.ButtonRole.AcceptRole)
+    quit_button = box.addButton("Quit without the run", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton("Keep training", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(stop)
+    box.exec()
+    clicked = box.clickedButton()
+    return "stop" if clicked is stop else "quit" if clicked is quit_button else "cancel"
+
+
+def cpu_text(threads: int) -> str:
+    """The status bar's 'CPU: 1 training thread of 2 cores'."""
+    cores = os.cpu_count() or 1
+    return (f"CPU: {threads} training thread{'s' if threads != 1 else ''} of {cores} "
+            f"core{'s' if cores != 1 else ''}")
+
+
+def share_cpu_with_the_window(torch: Any, threads: int | None = None) -> None:
     """Keep the window responsive while a worker thread trains (called once, at warm-up).
 
     Training threads fill every core by default, and PyTorch's waiting threads then
@@ -445,9 +532,7 @@ def share_cpu_with_the_window(torch: Any) -> None:
     the switch interval (5 ms) for each of its many small Python steps in a repaint; a
     1 ms interval keeps those waits short.
     """
-    cores = os.cpu_count() or 1
-    if cores > 1:
-        torch.set_num_threads(max(1, min(torch.get_num_threads(), cores - 1)))
+    torch.set_num_threads(threads or default_threads())
     sys.setswitchinterval(0.001)
     # The millions of objects torch, scikit-learn and Qt created at import never become
     # garbage; moving them out of the collector's view shortens each full collection

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 WINDOW_SIZE = (1440, 900)
+SMALL_SCREEN = (1280, 800)
 TIMEOUT_S = 300
 
 
@@ -123,8 +124,25 @@ def main(argv: list[str]) -> int:
     if "explore" in window.pages:
         explore_shot(window, grab)
     playground_shot(window, grab)
+    small = small_screen_shots(window, grab)
     window.close()
-    return 0
+    return 0 if small else 1
+
+
+def small_screen_shots(window: Any, grab: Callable[[str], None]) -> bool:
+    """Every page again in a 1280x800 screen's window; False if one forced it wider."""
+    width, height = SMALL_SCREEN
+    window.resize(width, height - 32)  # less the title bar
+    fits = True
+    for name in window.pages:
+        window.show_page(name)
+        settle(0.5)
+        grab(f"{name}-{width}x{height}")
+        if window.width() > width or window.height() > height:
+            print(f"{name}: the window grew to {window.width()}x{window.height()}",
+                  file=sys.stderr)
+            fits = False
+    return fits
 
 
 def network_shots(window: Any, grab: Callable[[str], None]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ class Page(QWidget):
     """One workflow step of the window (Data, Network, Train...)."""
 
     title = "Page"  # the navigation label
+    open_page = Signal(str)  # "network", "data"...: the window shows that page
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)

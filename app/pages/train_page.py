@@ -14,12 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFrame,
     QHBoxLayout,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -31,15 +28,15 @@ from app.training import TrainingRun
 from app.widgets.binding import signals_blocked
 from app.widgets.live_views import LiveViews
 from app.widgets.message_bar import MessageBar
-from app.widgets.network_chooser import NetworkChooser
 from app.widgets.plot_export import PlotPanel
-from app.widgets.run_monitor import RunMonitor
+from app.widgets.run_monitor import RunMonitor, start_blocked_reason
 from app.widgets.run_results import RunResults
-from app.widgets.train_config_form import TrainConfigForm
+from app.widgets.shortcut_button import shortcut_button
+from app.widgets.train_options_panel import TrainOptionsPanel
 from app.workers import TrainRequest, TrainWorker
 from core.train.config import TrainConfig
 from core.train.events import BatchFinished, EpochFinished, RunFailed, RunFinished, RunStarted
-from core.train.report import overfitting_hint
+from core.train.report import finished_message, overfitting_hint
 
 
 class TrainPage(Page):
@@ -66,22 +63,9 @@ class TrainPage(Page):
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.network = NetworkChooser()
-        self.form = TrainConfigForm()
-        reset = QPushButton("Reset to defaults")
-        reset.setToolTip("Put every training option back to its default value")
-        reset.clicked.connect(self.reset_options)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        for w in (self.network, self.form, reset):
-            left_layout.addWidget(w)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFixedWidth(left.minimumSizeHint().width()
-                             + scroll.verticalScrollBar().sizeHint().width() + 2)
+        options = TrainOptionsPanel()
+        options.reset_requested.connect(self.reset_options)
+        self.network, self.form = options.network, options.form
 
         self.message_bar = MessageBar()
         self.signal_bar = MessageBar()
@@ -103,6 +87,8 @@ class TrainPage(Page):
         for b in (self.start_button, self.pause_button, self.stop_button, self.step_button):
             controls.addWidget(b)
         controls.addWidget(self.progress, 1)
+        self.start_reason = self.monitor.start_reason
+        self.start_reason.linkActivated.connect(self.open_page)
 
         self.results = RunResults()
         self.results_model, self.results_label = self.results.model, self.results.label
@@ -123,24 +109,18 @@ class TrainPage(Page):
         right = QVBoxLayout()
         right.addWidget(self.message_bar)
         right.addLayout(controls)
+        right.addWidget(self.start_reason)
         right.addWidget(self.monitor.run_label)
         right.addWidget(self.signal_bar)
         right.addWidget(split, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(scroll)
+        layout.addWidget(options)
         layout.addLayout(right, 1)
 
     def _button(self, text: str, key: str, tip: str, slot: Any) -> QPushButton:
-        b = QPushButton(text)
-        seq = QKeySequence(key)
-        native = seq.toString(QKeySequence.SequenceFormat.NativeText)
+        button, native = shortcut_button(self, text, key, tip, slot)
         self._shortcuts.append((f"{text} (Train page)", native))
-        b.setToolTip(f"{tip} ({native})")
-        b.clicked.connect(slot)
-        shortcut = QShortcut(seq, self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(b.animateClick)
-        return b
+        return button
 
     def _connect(self) -> None:
         s = self.state
@@ -148,6 +128,7 @@ class TrainPage(Page):
         s.encodingChanged.connect(self._on_dataset_changed)
         s.summaryChanged.connect(self._on_dataset_changed)
         s.networkChanged.connect(self._on_network_changed)
+        s.presetChanged.connect(self._show_fitted)
         s.trainConfigChanged.connect(self._on_state_config)
         s.runFinished.connect(self._on_views_finished)
         self.form.changed.connect(self._on_form_changed)
@@ -178,7 +159,23 @@ class TrainPage(Page):
         self.form.set_task(ds.task if ds is not None else None)
         self.network.set_modality(ds.modality if ds is not None else None,
                                   self.state.suggested_preset())
+        if ds is not None and not self.running:
+            self.monitor.set_task(ds.task)  # "R²" before a regression run, not "Accuracy"
+        run = self.state.run
+        if run is not None and ds is not run.dataset and not self.running:
+            self.results.clear(f"The last run was trained on {run.dataset.name}; press Start "
+                               "to train on the data now loaded.")
+        self._show_fitted()
         self._update_buttons()
+
+    def _show_fitted(self) -> None:
+        """Beside a preset option, what the preset makes of it for this data."""
+        from core.nn.presets import fitted_options
+
+        shape, n_out, preset = self.state.input_shape, self.state.n_outputs, self.state.preset
+        notes = {} if not (shape and n_out and preset) else fitted_options(
+            preset[0], shape, n_out, preset[1])
+        self.network.set_notes(notes)
 
     def _on_network_changed(self) -> None:
         self.network.show_custom(self.state.network_spec, self.state.network_source)
@@ -239,8 +236,11 @@ class TrainPage(Page):
             self.message_bar.show_message("Load data on the Data page first (or pick a demo "
                                           "from File \u25b8 Demo datasets).", "warning")
             return
+        problem = self.network_problem()
         try:
             request.config.validate()
+            if problem is not None:
+                raise ValueError(f"the network does not fit the data: {problem}")
         except Exception as exc:  # TrainError: a contradictory combination of options
             self.message_bar.show_error(str(exc))
             return
@@ -294,14 +294,18 @@ class TrainPage(Page):
     def _update_buttons(self) -> None:
         running = self.running
         problem = self.network_problem()
-        self.start_button.setEnabled(self.state.dataset is not None and problem is None)
+        ready = self.state.dataset is not None and problem is None
+        self.start_button.setEnabled(ready)
         self.start_button.setToolTip(
             f"Fix the network first: {problem}" if problem else "Start training (Ctrl+Return)")
         self.start_button.setText("Restart" if running else "Start")
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Resume" if self.training.paused else "Pause")
         self.stop_button.setEnabled(running)
-        self.step_button.setEnabled(self.state.dataset is not None)
+        self.step_button.setEnabled(running or ready)
+        reason = start_blocked_reason(self.state.dataset is not None, problem)
+        self.start_reason.setText(reason)
+        self.start_reason.setVisible(bool(reason))
 
     # -- the run's signals (main thread; TrainingRun drops those of a replaced run) ----------
     def _on_prepared(self, prepared: Any) -> None:
@@ -346,17 +350,10 @@ class TrainPage(Page):
 
     def _on_run_finished(self, ev: RunFinished) -> None:
         self.monitor.on_run_finished(ev)
-        reason = ev.stopped_because
-        if reason == "nan":  # the message says where and suggests a learning rate
-            self.signal_bar.show_message(f"Training diverged (the loss became NaN, not a "
-                                         f"number): {ev.message}.", "error")
-        elif reason == "early_stopping":  # the message names the best epoch
-            self.signal_bar.show_message(f"{ev.message[:1].upper()}{ev.message[1:]}.", "info")
-        elif reason == "stopped":
-            self.signal_bar.show_message(f"{ev.message[0].upper()}{ev.message[1:]}; the "
-                                         "results below are for the weights at that point.",
-                                         "info")
-        self.results.say("No results: the run diverged." if reason == "nan"
+        said = finished_message(ev.stopped_because, ev.message)
+        if said is not None:
+            self.signal_bar.show_message(*said)
+        self.results.say("No results: the run diverged." if ev.stopped_because == "nan"
                          else "Measuring the network on every split\u2026")
         self.state.set_run_state("measuring the results")
 

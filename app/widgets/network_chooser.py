@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -79,6 +80,7 @@ class NetworkChooser(QGroupBox):
         layout.addWidget(self.description)
         layout.addWidget(self.options_box)
         self._editors: dict[str, QWidget] = {}
+        self.notes: dict[str, QLabel] = {}
         self._suggested_for: tuple[str | None, str] | None = None
         self.preset.currentIndexChanged.connect(self._on_preset_changed)
         self.custom_spec = None
@@ -160,15 +162,30 @@ class NetworkChooser(QGroupBox):
         self.description.setText(preset.description)
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
-        self._editors = {}
+        self._editors, self.notes = {}, {}
         for key, default in preset.options.items():
             w = self._editor(key, default)
             w.setToolTip(PRESET_OPTION_TIPS.get(key, ""))
             label = QLabel(key.replace("_", " ").capitalize())
             label.setToolTip(w.toolTip())
-            self.options_form.addRow(label, w)
-            self._editors[key] = w
+            note = QLabel()  # what the preset made of the value for this data, if not it
+            note.setStyleSheet("color: #8a5a00;")
+            note.setVisible(False)
+            row = QHBoxLayout()
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(w, 1)
+            row.addWidget(note)
+            self.options_form.addRow(label, row)
+            self._editors[key], self.notes[key] = w, note
         self.changed.emit()
+
+    def set_notes(self, notes: dict[str, str]) -> None:
+        """Say beside an option what will really be built ("fitted to 3 for length 9")."""
+        for key, label in self.notes.items():
+            text = notes.get(key, "")
+            label.setText(text)
+            label.setToolTip(f"The network that trains uses this: {text}" if text else "")
+            label.setVisible(bool(text))
 
     def _on_edit(self, *_: object) -> None:
         """Any option editor changed (their signals carry values ``changed`` has no room for)."""

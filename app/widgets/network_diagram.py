@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.settings import dialog_path, remember_dialog_dir
 from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
 from app.widgets.layer_stack import ERROR_COLOR, shape_text
 from core.atomic import write_bytes_atomic
@@ -307,9 +308,11 @@ class DiagramPanel(QWidget):
 
     def _export(self, fmt: str) -> None:
         name, _ = QFileDialog.getSaveFileName(self, f"Export diagram as {fmt.upper()}",
-                                              f"network.{fmt}", f"{fmt.upper()} (*.{fmt})")
+                                              dialog_path("export", f"network.{fmt}"),
+                                              f"{fmt.upper()} (*.{fmt})")
         if not name:
             return
+        remember_dialog_dir("export", name)
         try:
             (self.diagram.export_png if fmt == "png" else self.diagram.export_svg)(name)
         except ExportError as exc:

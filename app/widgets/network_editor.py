@@ -50,6 +50,7 @@ from app.network_commands import (
     move_target,
     siblings,
 )
+from app.settings import dialog_dir, dialog_path, remember_dialog_dir
 from app.widgets.layer_editor import LayerEditor
 from app.widgets.layer_palette import LayerPalette
 from app.widgets.layer_stack import LayerStackModel, LayerStackView, Role, shape_text
@@ -537,16 +538,19 @@ class NetworkEditor(QWidget):
         self.preset_description.setText(text)
 
     def _open_clicked(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open network", "",
+        name, _ = QFileDialog.getOpenFileName(self, "Open network", dialog_dir("network"),
                                               "Network JSON (*.json);;All files (*)")
         if name:
+            remember_dialog_dir("network", name)
             self.open_from(name)
 
     def _save_clicked(self) -> None:
         default = (self.document.spec.name or "network").replace(" ", "-") + ".json"
-        name, _ = QFileDialog.getSaveFileName(self, "Save network", default,
+        name, _ = QFileDialog.getSaveFileName(self, "Save network",
+                                              dialog_path("network", default),
                                               "Network JSON (*.json)")
         if name:
+            remember_dialog_dir("network", name)
             self.save_to(name)
 
 

@@ -10,10 +10,12 @@ curves twice; the progress bar repaints at most every ``PROGRESS_INTERVAL_S``.
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QProgressBar, QWidget
 
 from app.widgets.live_plot import LivePlot
@@ -28,8 +30,20 @@ FINISHED_TEXT = {"completed": "Finished", "early_stopping": "Stopped early",
                  "stopped": "Stopped", "nan": "Diverged"}
 
 
+def start_blocked_reason(has_data: bool, problem: str | None) -> str:
+    """Why Start is off, with a link to the page that fixes it ("" when it is on)."""
+    if not has_data:
+        return ("Load data first: <a href='data'>open the Data page</a> (or pick a demo from "
+                "File \u25b8 Demo datasets).")
+    if problem is not None:
+        return (f"The network does not fit the data: {html.escape(problem)} "
+                "<a href='network'>Fix it on the Network page</a> or use a preset.")
+    return ""
+
+
 class RunMonitor(QWidget):
-    """The three live plots; ``progress`` and ``run_label`` are for the page to place."""
+    """The three live plots; ``progress``, ``run_label`` and ``start_reason`` are for the page
+    to place."""
 
     def __init__(self, on_error: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +55,12 @@ class RunMonitor(QWidget):
         self.run_label = QLabel()
         self.run_label.setStyleSheet("color: #606060;")
         self.run_label.setWordWrap(True)
+        # Why Start is off, said where the user looks, with a link to the fix.
+        self.start_reason = QLabel()
+        self.start_reason.setWordWrap(True)
+        self.start_reason.setStyleSheet("color: #9a3412;")
+        self.start_reason.setTextFormat(Qt.TextFormat.RichText)
+        self.start_reason.setVisible(False)
         self.loss_plot = LivePlot("epoch", "loss", redraw_hz=LOSS_REDRAW_HZ,
                                   empty_text="Press Start (Ctrl+Enter): the training and "
                                              "validation loss appear here, epoch by epoch.")
@@ -88,7 +108,7 @@ class RunMonitor(QWidget):
         for plot in self.plots():
             plot.clear_data()
         self.train_losses, self.val_losses = [], []
-        self._epochs, self._task = epochs, task
+        self._epochs = epochs
         self._set_x_spans(epochs)  # now, while the data are prepared: not mid-run
         self._progress_shown = -math.inf
         self._batches = 1
@@ -96,6 +116,11 @@ class RunMonitor(QWidget):
         self.progress.setRange(0, 0)  # busy until the first batch
         self.progress.setFormat("Preparing the data\u2026")
         self.run_label.setText("")
+        self.set_task(task)
+
+    def set_task(self, task: str) -> None:
+        """Title, axis and hint of the metric plot for ``task`` (before a run, too)."""
+        self._task = task
         key, label = MAIN_METRIC[task]
         self.metric_plot.getPlotItem().setLabel("left", label)
         self.metric_panel.set_title(label[0].upper() + label[1:])

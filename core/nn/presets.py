@@ -187,3 +187,23 @@ def make_preset(name: str, input_shape: Sequence[int], n_outputs: int,
     except SpecError as exc:
         raise SpecError(f"preset {name!r} does not fit input {shape}: {exc}") from None
     return spec
+
+
+def fitted_options(name: str, input_shape: Sequence[int], n_outputs: int,
+                   options: dict[str, Any]) -> dict[str, str]:
+    """What the preset changes of ``options`` to fit ``input_shape``, option -> a note
+    such as "fitted to 3 for length 9", so a form never shows a kernel it does not train.
+    Empty when nothing was changed or the preset does not fit at all (its error says so)."""
+    wanted = options.get("kernel", PRESETS[name].options.get("kernel")) if name in PRESETS \
+        else None
+    if wanted is None:
+        return {}
+    try:
+        spec = make_preset(name, input_shape, n_outputs, **options)
+    except SpecError:
+        return {}
+    used = next((layer.params["kernel"] for layer in spec.layers
+                 if "kernel" in layer.params), wanted)
+    if used == wanted:
+        return {}
+    return {"kernel": f"fitted to {used} for length {input_shape[0]}"}

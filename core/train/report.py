@@ -45,6 +45,18 @@ def overfitting_hint(window: int = OVERFIT_WINDOW) -> str:
             "samples. Try more L2 or dropout, a smaller network, or early stopping.")
 
 
+def finished_message(stopped_because: str, message: str) -> tuple[str, str] | None:
+    """(sentence, level) that explains why a run ended, when it did not simply complete."""
+    text = message[:1].upper() + message[1:]
+    if stopped_because == "nan":  # the message says where and suggests a learning rate
+        return f"Training diverged (the loss became NaN, not a number): {message}.", "error"
+    if stopped_because == "early_stopping":  # the message names the best epoch
+        return f"{text}.", "info"
+    if stopped_because == "stopped":
+        return f"{text}; the results below are for the weights at that point.", "info"
+    return None
+
+
 def format_seconds(seconds: float) -> str:
     """'0:42', '12:05' or '1:02:03'; '?' while an estimate is not known (inf, NaN)."""
     if not math.isfinite(seconds):

@@ -152,6 +152,7 @@ def test_closing_mid_run_stops_and_joins_every_worker(qtbot: QtBot, monkeypatch)
     assert live_workers()
     seen: list[bool] = []
     stop_all = main_window.stop_all_workers
+    monkeypatch.setattr(main_window, "ask_close_while_training", lambda parent: "quit")
     monkeypatch.setattr(main_window, "stop_all_workers",
                         lambda: seen.append(win.isVisible()) or stop_all())
     win.close()

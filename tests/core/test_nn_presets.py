@@ -140,3 +140,14 @@ def test_suggest_preset() -> None:
     assert suggest_preset("tabular", (30,)) == "mlp"
     for modality, shape in (("sequence", (60, 4)), ("image", (1, 8, 8)), ("tabular", (2,))):
         make_preset(suggest_preset(modality, shape), shape, 2)
+
+
+def test_fitted_options_say_when_a_kernel_was_shrunk() -> None:
+    from core.nn.presets import fitted_options
+
+    assert fitted_options("cnn1d", (9, 4), 2, {"kernel": 9}) == {
+        "kernel": "fitted to 3 for length 9"}
+    assert fitted_options("cnn1d", (200, 4), 2, {"kernel": 9}) == {}
+    assert fitted_options("mlp", (9,), 2, {"hidden": (8,)}) == {}
+    spec = make_preset("cnn1d", (9, 4), 2, kernel=9)
+    assert spec.layers[0].params["kernel"] == 3

@@ -121,3 +121,14 @@ def test_results_sentence_names_the_best_baseline() -> None:
         "5 epochs in 1.2 s on cpu; best epoch 4. Test accuracy: 0.800; the best baseline, "
         "decision tree, reaches 0.900.")
     assert results_sentence(_outcome({}, baseline, best_epoch=0)) == "5 epochs in 1.2 s on cpu."
+
+
+def test_finished_message_explains_every_early_end() -> None:
+    from core.train.report import finished_message
+
+    assert finished_message("completed", "") is None
+    text, level = finished_message("nan", "epoch 3, batch 2; try a learning rate of 0.01")
+    assert level == "error" and text.startswith("Training diverged (the loss became NaN")
+    assert finished_message("early_stopping", "best epoch 4") == ("Best epoch 4.", "info")
+    text, level = finished_message("stopped", "stopped by the user after epoch 2")
+    assert level == "info" and text.startswith("Stopped by the user after epoch 2; the results")
