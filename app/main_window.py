@@ -59,7 +59,7 @@ from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import FORMATS, PlotPanel, export_plot
 from app.widgets.preferences import PreferencesDialog, default_threads
 from app.widgets.recent_menu import RecentMenu
-from app.widgets.wheel_guard import install_wheel_guard
+from app.widgets.wheel_guard import guard_wheel
 from app.workers import Worker, stop_all_workers
 from core import __version__
 from core.data.demos import list_demos
@@ -88,7 +88,6 @@ class MainWindow(QMainWindow):
         (``run_gui`` calls it right after the window shows, so it shows sooner)."""
         super().__init__()
         self.settings = settings or app_settings()
-        install_wheel_guard(QApplication.instance())  # the wheel scrolls; fields need focus
         self.state = AppState(self)
         self.engine_ready = False
         self.export_job = JobRunner(self)  # writing a run folder
@@ -221,6 +220,7 @@ class MainWindow(QMainWindow):
             placeholder.deleteLater()
             self.nav.item(row).setText(cls.title)
             page.open_page.connect(self.show_page)
+            guard_wheel(page)  # the wheel scrolls; a field takes it once focused
             self.pages[name] = page
         return self.pages[name]
 

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from app import plots
 from app.pages.page import Page
 from app.plots.numbers import significant
+from app.settings import dialog_path, remember_dialog_dir
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
 from app.widgets.message_bar import MessageBar
@@ -478,9 +479,11 @@ class TreesPage(Page):
 
     def _export_dialog(self, kind: str, filt: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export the tree diagram",
-                                              f"tree.{kind}", filt)
+                                              dialog_path("export", f"tree.{kind}",
+                                                          self.state.source), filt)
         if not path:
             return
+        remember_dialog_dir("export", path)
         if Path(path).suffix.lower() != f".{kind}":
             path += f".{kind}"
         try:
@@ -491,9 +494,12 @@ class TreesPage(Page):
             self.message_bar.show_message(f"Saved {path}", "success")
 
     def save_rules_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the tree's rules", "rules.txt",
+        path, _ = QFileDialog.getSaveFileName(self, "Save the tree's rules",
+                                              dialog_path("export", "rules.txt",
+                                                          self.state.source),
                                               "Text file (*.txt)")
         if path:
+            remember_dialog_dir("export", path)
             self.save_rules(path)
 
     def save_rules(self, path: str | Path) -> Path | None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.wheel_guard import guard_wheel
 from core.nn.layers import LAYER_KINDS, ParamSpec
 from core.nn.shapes import LayerInfo
 from core.nn.spec import LayerSpec
@@ -164,6 +165,7 @@ class LayerEditor(QWidget):
             self._form.setAlignment(name, Qt.AlignmentFlag.AlignTop)
             self._fields[p.name] = widget
             self._specs[p.name] = p
+        guard_wheel(self)  # new fields: the wheel scrolls unless they are focused
 
     def _connect(self, widget: QWidget, name: str) -> None:
         def emit(value: Any) -> None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.wheel_guard import guard_wheel
 from core.nn.layers import ACTIVATIONS
 from core.nn.presets import PRESETS
 
@@ -177,6 +178,7 @@ class NetworkChooser(QGroupBox):
             row.addWidget(note)
             self.options_form.addRow(label, row)
             self._editors[key], self.notes[key] = w, note
+        guard_wheel(self.options_box)
         self.changed.emit()
 
     def set_notes(self, notes: dict[str, str]) -> None:

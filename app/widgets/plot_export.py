@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.plots.export import FORMATS, Plot, export_plot
+from app.settings import dialog_path, remember_dialog_dir
 from core.errors import ExportError
 
 ErrorHandler = Callable[[str], None]
@@ -32,10 +33,12 @@ ErrorHandler = Callable[[str], None]
 
 def ask_and_export(parent: QWidget | None, plot: Plot, name: str, kind: str) -> Path | None:
     """Ask for a file name (suggesting ``name.kind``) and export; None if cancelled."""
-    path, _ = QFileDialog.getSaveFileName(parent, f"Export {name}", f"{_slug(name)}.{kind}",
+    path, _ = QFileDialog.getSaveFileName(parent, f"Export {name}",
+                                          dialog_path("export", f"{_slug(name)}.{kind}"),
                                           FORMATS[kind])
     if not path:
         return None
+    remember_dialog_dir("export", path)
     if Path(path).suffix.lower() != f".{kind}":
         path += f".{kind}"
     return export_plot(plot, path)

@@ -8,7 +8,7 @@ scroll area unless the user has clicked (focused) the field first.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -19,12 +19,15 @@ from PySide6.QtWidgets import (
 
 
 class WheelGuard(QObject):
-    """An application-wide event filter (``install_wheel_guard``)."""
+    """An event filter on each spin box and combo box (``guard_wheel``).
+
+    Per widget, not application-wide: an application filter written in Python would run
+    for every event of every object, holding the GIL the training thread needs."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.Wheel:
+        if event.type() != QEvent.Type.Wheel or not isinstance(watched, QWidget):
             return False
-        if not isinstance(watched, (QAbstractSpinBox, QComboBox)) or watched.hasFocus():
+        if watched.hasFocus():
             return False
         area = _scroll_area(watched)
         if area is not None:  # scroll what holds the field instead
@@ -42,10 +45,14 @@ def _scroll_area(widget: QWidget) -> QAbstractScrollArea | None:
 _guard: WheelGuard | None = None
 
 
-def install_wheel_guard(app: QApplication) -> WheelGuard:
-    """Install the guard once for the whole application (idempotent)."""
+def guard_wheel(root: QWidget) -> None:
+    """Make every spin box and combo box under ``root`` take the wheel only when focused
+    (call again after adding fields; each field is guarded once)."""
     global _guard
     if _guard is None:
-        _guard = WheelGuard(app)
-        app.installEventFilter(_guard)
-    return _guard
+        _guard = WheelGuard(QApplication.instance())
+    for field in [*root.findChildren(QAbstractSpinBox), *root.findChildren(QComboBox)]:
+        if not field.property("wheelGuarded"):
+            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel gives no focus
+            field.installEventFilter(_guard)
+            field.setProperty("wheelGuarded", True)

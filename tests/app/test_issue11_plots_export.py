@@ -81,7 +81,9 @@ def test_live_plot_panel_exports_from_button_and_context_menu(
                                                                (str(tmp_path / "a.csv"), ""))))
     gc.collect()
     button_actions(panel)[2].trigger()
-    assert names == ["accuracy.csv"] and (tmp_path / "a.csv").stat().st_size > 0
+    assert [Path(n).name for n in names] == ["accuracy.csv"]
+    assert Path(names[0]).is_absolute()  # in a real folder, not the program's own
+    assert (tmp_path / "a.csv").stat().st_size > 0
 
 
 def test_explore_scatter_exports(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,

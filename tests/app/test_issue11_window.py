@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 from app.main_window import MainWindow
 from app.pages.train_page import TrainPage
 from app.state import AppState
-from app.widgets.wheel_guard import install_wheel_guard
+from app.widgets.wheel_guard import guard_wheel
 from core.data.options import LoadOptions
 from core.nn.spec import LayerSpec, NetworkSpec
 from core.train.config import TrainConfig
@@ -44,8 +44,8 @@ def _loaded_page(qtbot: QtBot, demo: str = "demo:xor") -> TrainPage:
 
 def test_the_wheel_scrolls_the_form_instead_of_changing_an_unfocused_field(
         qtbot: QtBot) -> None:
-    install_wheel_guard(QApplication.instance())
     page = _loaded_page(qtbot)
+    guard_wheel(page)
     page.resize(1200, 400)  # the form scrolls
     qtbot.wait(10)
     l1, optimizer = page.form.l1, page.form.optimizer
