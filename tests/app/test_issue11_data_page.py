@@ -7,36 +7,23 @@ thread, and drives the page as a user would (clicks, choices in lists, typed tex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.pages.data_page import DataPage
-from app.state import AppState
+from tests.app import test_data_page as data_page_tests
 
-LOAD_TIMEOUT_MS = 30_000
+# The Data page in a window (a fixture), and a load that checks it succeeded: the same as
+# the Data page's own tests use.
+page = data_page_tests.page
+_load = data_page_tests._load
+LOAD_TIMEOUT_MS = data_page_tests.LOAD_TIMEOUT_MS
+
 BASES = "ACGU"
-
-
-@pytest.fixture
-def page(qtbot: QtBot) -> Iterator[DataPage]:
-    page = DataPage(AppState())
-    qtbot.addWidget(page)
-    page.resize(1200, 800)
-    page.show()
-    yield page
-    page.shutdown()
-
-
-def _load(qtbot: QtBot, page: DataPage, source: str, ok: bool = True) -> None:
-    with qtbot.waitSignal(page.load_finished, timeout=LOAD_TIMEOUT_MS) as blocker:
-        page.load_source(source)
-    assert blocker.args == [ok], page.message_bar.text
 
 
 def _summary(qtbot: QtBot, page: DataPage) -> dict:
