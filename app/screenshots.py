@@ -112,6 +112,9 @@ def main(argv: list[str]) -> int:
 
     if "network" in window.pages:
         network_shots(window, grab)
+        template_shots(window, grab)
+    if "explore" in window.pages:
+        kmer_shot(window, grab)
     computed = ("explore", "trees")  # these pages show results once they have computed
     for name in window.pages:
         if name not in ("data", "train", "network", *computed):
@@ -163,6 +166,29 @@ def network_shots(window: Any, grab: Callable[[str], None]) -> None:
     page.editor.select((0,))
     grab("network-error")
     window.state.set_network(None)  # the later shots train with the Train page's presets
+
+
+def template_shots(window: Any, grab: Callable[[str], None]) -> None:
+    """The literature templates as the "Start from" list builds them for the loaded DNA."""
+    page = window.show_page("network")
+    editor = page.editor
+    for name in ("basset", "danq", "transformer"):
+        editor.preset_combo.setCurrentIndex(editor.preset_combo.findData(name))
+        editor.apply_preset()
+        editor.select((0,))
+        grab(f"network-{name}")
+    window.state.set_network(None)
+
+
+def kmer_shot(window: Any, grab: Callable[[str], None]) -> None:
+    """The k-mer spectrum and Jaccard view of the loaded FASTA (the course notebook)."""
+    explore = window.show_page("explore")
+    explore.show_kmers()
+    view = explore.kmer_view
+    if view.jobs.running or view.result is None:
+        wait_for(view.jobs.stopped)
+    grab("explore-kmers")
+    explore.tabs.setCurrentIndex(0)
 
 
 def _open_demo(window: Any, source: str) -> None:

@@ -15,11 +15,13 @@ split and summary, the last run) is not in the document: it is made again from i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from core.classic.baseline_info import DEFAULT_CHOICES, check_names
 from core.data.dataset import Dataset, Split
 from core.data.options import EncodingOptions, LoadOptions
 from core.data.splits import SplitOptions
@@ -45,6 +47,9 @@ FIELDS = {
     "network_source": "where network_spec came from ('Network page', a file name)",
     "preset": "the Train page's preset and its options, (name, options), or None",
     "train_config": "every training option, the training seed included (TrainConfig)",
+    "baselines": "the classic baselines a run fits beside the network (names of "
+                 "core.classic.baseline_info.BASELINES; a name runs as its twin for the "
+                 "other task)",
     "recent_sources": "recently opened paths, newest first",
     # computed, not saved
     "dataset": "the loaded Dataset, or None",
@@ -56,7 +61,7 @@ FIELDS = {
     "device_text": "'CPU, 2 threads' or the GPU's name, once the engine is loaded",
 }
 DOCUMENT_FIELDS = ("source", "load_options", "encoding", "split_options", "network_spec",
-                   "network_source", "preset", "train_config", "recent_sources")
+                   "network_source", "preset", "train_config", "baselines", "recent_sources")
 
 
 class AppState(QObject):
@@ -74,6 +79,7 @@ class AppState(QObject):
     networkChanged = Signal()
     presetChanged = Signal()
     trainConfigChanged = Signal()
+    baselinesChanged = Signal()
     runStarted = Signal()
     runFinished = Signal()
     runStateChanged = Signal(str)  # one line for the status bar
@@ -93,6 +99,7 @@ class AppState(QObject):
         self.network_source = ""
         self.preset: tuple[str, dict[str, Any]] | None = None
         self.train_config = TrainConfig()
+        self.baselines: tuple[str, ...] = DEFAULT_CHOICES
         self.run: TrainingOutcome | None = None
         self.training = False
         self.run_state = "idle"
@@ -157,14 +164,25 @@ class AppState(QObject):
 
     @property
     def n_outputs(self) -> int | None:
-        return self.dataset.n_outputs if self.dataset is not None else None
+        """Output units a network needs: classes, 1 value, or (reconstruct) one per input
+        value, which waits for the input shape."""
+        ds = self.dataset
+        if ds is None:
+            return None
+        if ds.training_task == "reconstruct":
+            shape = self.input_shape
+            return None if shape is None else ds.output_units(shape)
+        return ds.n_outputs
 
     def suggested_preset(self) -> str:
         """The preset that suits the loaded data ("mlp" without data)."""
         from core.nn.presets import suggest_preset
 
         ds = self.dataset
-        return "mlp" if ds is None else suggest_preset(ds.modality, self._expected_rank())
+        if ds is None:
+            return "mlp"
+        return suggest_preset(ds.modality, self._expected_rank(), self.encoding.encoding,
+                              ds.training_task)
 
     def _expected_rank(self) -> tuple[int, ...]:
         """The input shape once the Data page's summary knows it; before that a stand-in of
@@ -213,6 +231,14 @@ class AppState(QObject):
             return
         self.train_config = config
         self.trainConfigChanged.emit()
+
+    def set_baselines(self, names: Sequence[str]) -> None:
+        """The baselines to fit (``TrainError`` for an unknown name, nothing changed)."""
+        check_names(names)
+        if tuple(names) == self.baselines:
+            return
+        self.baselines = tuple(names)
+        self.baselinesChanged.emit()
 
     def set_training(self, training: bool) -> None:
         if training == self.training:
@@ -265,6 +291,7 @@ class AppState(QObject):
             "network_source": self.network_source,
             "preset": preset,
             "train_config": self.train_config.to_dict(),
+            "baselines": list(self.baselines),
             "recent_sources": list(self.recent_sources),
         }
 
@@ -297,6 +324,7 @@ class AppState(QObject):
             doc.get("network_source") or "Network page"))
         apply("preset", lambda v: v is not None and self.set_preset(
             str(v["name"]), dict(v.get("options") or {})))
+        apply("baselines", lambda v: self.set_baselines([str(n) for n in v]))
         apply("recent_sources", lambda v: self.set_recent([str(s) for s in v]))
         return problems
 

@@ -140,7 +140,7 @@ class TrainRequest:
     preset_options: dict[str, Any]
     config: TrainConfig
     split: Split
-    baselines: bool = True
+    baselines: bool | tuple[str, ...] = True  # True: all; or names of BASELINES
 
 
 class TrainWorker(Worker):
@@ -167,9 +167,15 @@ class TrainWorker(Worker):
         self.control.stop()
 
     def work(self) -> Any:
-        from core.train.run import prepare_run, train_prepared
+        from core.train.run import (
+            baseline_choice,
+            fit_outcome_baselines,
+            prepare_run,
+            train_prepared,
+        )
 
         r = self.request
+        which = baseline_choice(r.baselines)  # a bad name fails before any work
         self.report(0.0, "Encoding the data\u2026")
         prepared = prepare_run(r.dataset, r.load_options, r.encoding, network=r.network,
                                preset_options=r.preset_options, split=r.split,
@@ -179,11 +185,9 @@ class TrainWorker(Worker):
         self.prepared.emit(prepared)
         outcome = train_prepared(prepared, r.config, self.control, self.event.emit,
                                  baselines=False)
-        if r.baselines and outcome.succeeded and not self.should_stop():
-            from core.classic.baselines import fit_baselines
-
+        if (which is None or which) and outcome.succeeded and not self.should_stop():
             self.report(1.0, "Fitting the baseline models on the same data\u2026")
-            outcome.baseline = fit_baselines(prepared.data, r.config.seed, self.should_stop)
+            fit_outcome_baselines(outcome, which, self.should_stop)
         return outcome
 
 

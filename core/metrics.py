@@ -98,6 +98,28 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
     return out
 
 
+def reconstruction_metrics(x_true: np.ndarray, x_pred: np.ndarray) -> dict[str, float | None]:
+    """How well rows are rebuilt (an autoencoder, PCA): MSE, RMSE and MAE over every value,
+    and R² over every value: 1 - squared error / the squared deviations of each value from
+    its column's mean, the share of the inputs' variance the reconstruction keeps (what the
+    trainer's live R² measures; low-variance columns weigh less than in a per-column mean).
+    """
+    a = np.asarray(x_true, dtype=np.float64)
+    if len(a) == 0:
+        return {}
+    a = a.reshape(len(a), -1)
+    b = np.asarray(x_pred, dtype=np.float64).reshape(a.shape)
+    sq = float(((a - b) ** 2).sum())
+    mse = sq / a.size
+    ss = float(((a - a.mean(axis=0)) ** 2).sum())
+    return {
+        "mse": _num(mse),
+        "rmse": _num(math.sqrt(mse)),
+        "mae": _num(np.mean(np.abs(a - b))),
+        "r2": _num(1.0 - sq / ss) if ss > 0 else None,
+    }
+
+
 def confusion(
     y_true: np.ndarray, y_pred: np.ndarray, n_classes: int, normalize: bool = False
 ) -> np.ndarray:

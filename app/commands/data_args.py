@@ -19,8 +19,9 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
                    help="input format (default: guessed from the path)")
     g.add_argument("--labels", metavar="FILE", help="labels table (id, label) for a FASTA")
     g.add_argument("--target", metavar="COL", help="target column of a table")
-    g.add_argument("--task", choices=["classification", "regression"],
-                   help="override the inferred task")
+    g.add_argument("--task", choices=["classification", "regression", "reconstruct"],
+                   help="override the inferred task; 'reconstruct' trains an autoencoder "
+                   "that rebuilds its inputs (the labels only colour its pictures)")
     g.add_argument("--features", metavar="COLS", help="comma-separated feature columns")
     g.add_argument("--sequence-column", metavar="COL",
                    help="table column holding sequences ('' never detects one)")
@@ -46,10 +47,12 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--noise", type=float, metavar="N", help="Playground demos: noise 0..50")
     g.add_argument("--size", type=int, metavar="N", help="demos: number of samples")
     e = parser.add_argument_group("encoding options")
-    e.add_argument("--encoding", default="onehot", metavar="onehot|kmer:K",
-                   help="sequence encoding: one-hot (default) or k-mer profile, e.g. kmer:6")
+    e.add_argument("--encoding", default="onehot", metavar="onehot|integer|kmer:K",
+                   help="sequence encoding: one-hot (default), integer codes (for Embedding "
+                        "layers) or k-mer profile, e.g. kmer:6")
     e.add_argument("--length", type=int, metavar="L",
-                   help="one-hot length (default: the longest sequence, capped at 2000)")
+                   help="one-hot / integer length (default: the longest sequence, capped at "
+                        "2000)")
     e.add_argument("--kmer-counts", action="store_true",
                    help="raw k-mer counts instead of frequencies")
     e.add_argument("--both-strands", action="store_true",
@@ -106,10 +109,10 @@ def encoding_options_from_args(args: argparse.Namespace) -> EncodingOptions:
 
 
 def parse_encoding(text: str) -> tuple[str, int]:
-    """'onehot' -> ('onehot', 3); 'kmer:6' -> ('kmer', 6)."""
+    """'onehot' -> ('onehot', 3); 'integer' -> ('integer', 3); 'kmer:6' -> ('kmer', 6)."""
     text = text.strip().lower().replace("-", "")
-    if text == "onehot":
-        return "onehot", 3
+    if text in ("onehot", "integer"):
+        return text, 3
     if text.startswith("kmer"):
         rest = text[4:].lstrip(":")
         try:
@@ -119,4 +122,4 @@ def parse_encoding(text: str) -> tuple[str, int]:
         if not 1 <= k <= 8:
             raise DataError(f"--encoding kmer:{k}: k must be between 1 and 8")
         return "kmer", k
-    raise DataError(f"--encoding {text!r}: use onehot or kmer:K (K = 1..8)")
+    raise DataError(f"--encoding {text!r}: use onehot, integer or kmer:K (K = 1..8)")

@@ -1,4 +1,4 @@
-"""Pictures for ``mendel pca|kmeans|tree --out DIR``: the pages' own renderers, offscreen.
+"""Pictures for ``mendel pca|kmeans|tree|kmers --out DIR``: the pages' own renderers, offscreen.
 
 It lives with the commands, not in ``app.plots``, because the tree picture is the Trees
 page's own diagram widget (``app.widgets.tree_diagram``), and renderers never import
@@ -19,7 +19,7 @@ from typing import Any
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app.plots import base, explore, trees
+from app.plots import base, explore, kmers, trees
 
 FORMATS = ("png", "svg")
 
@@ -99,6 +99,17 @@ def tree_pictures(result: Any, curve: Sequence[Any] | None, out: Path) -> list[s
         files += _write(trees.importances(None, [f for f, _ in result.feature_importances],
                                           [v for _, v in result.feature_importances]),
                         made, out, "tree_importances")
+        return files
+
+
+def kmers_pictures(counts: Any, k: int, jaccard: Any, names: Sequence[str] | None,
+                   out: Path) -> list[str]:
+    """kmer_spectrum and, when the Jaccard matrix was computed, kmer_jaccard."""
+    with _widgets() as made:
+        files = _write(kmers.spectrum(None, counts, k), made, out, "kmer_spectrum")
+        if jaccard is not None:
+            files += _write(kmers.jaccard_heatmap(None, jaccard, list(names or [])), made, out,
+                            "kmer_jaccard")
         return files
 
 

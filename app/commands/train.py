@@ -25,8 +25,9 @@ from app.commands.data_args import (
     encoding_options_from_args,
     load_options_from_args,
 )
+from core.classic.baseline_info import BASELINES, parse_names
 from core.data.splits import SplitOptions
-from core.errors import TrainError
+from core.errors import MendelError, TrainError
 from core.train.config import TrainConfig
 from core.train.control import RunControl
 from core.train.events import EpochFinished, Event, RunFinished, RunStarted
@@ -38,8 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "train", help="train a network on DATA and compare it with classic baselines",
         description="Train a preset or a saved network (spec.json) on DATA. The data are "
         "split (seeded, stratified), encoded with statistics of the training part only, and "
-        "the test metrics are shown beside logistic/linear regression and a decision tree "
-        "fitted on the same split. --out saves a run folder for 'mendel predict'.")
+        "the test metrics are shown beside classic baselines (logistic/linear regression, a "
+        "decision tree, naive Bayes, a random forest, k-nearest neighbours, the majority "
+        "class or mean) fitted on the same split. A linear model on a table also prints "
+        "its equation in the data's units. --task reconstruct trains an autoencoder (the "
+        "targets are the inputs) and compares it with PCA as wide as its narrowest hidden "
+        "layer. --out saves a run folder for 'mendel predict'.")
     add_data_arguments(p)
     n = p.add_argument_group("network")
     n.add_argument("--model", default="auto", metavar="PRESET|spec.json",
@@ -63,6 +68,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="seed of the train/validation/test split alone, so the training "
                        "seed can change while the split stays (default: --seed)")
     t.add_argument("--no-baseline", action="store_true", help="skip the classic baselines")
+    t.add_argument("--baselines", metavar="NAME,NAME",
+                   help="which baselines to fit (default: all that fit the task): "
+                   f"{', '.join(BASELINES)}")
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="DIR", help="save the run folder (weights, ONNX, card...)")
     o.add_argument("--json", action="store_true",
@@ -74,10 +82,12 @@ def run_train(args: argparse.Namespace) -> int:
     from core.export.bundle import jsonable, run_metrics, save_bundle
     from core.nn.shapes import summary_text
     from core.nn.spec import NetworkSpec
+    from core.train.coefficients import linear_coefficients
     from core.train.run import prepare_run, train_prepared
 
     config = config_from_args(args)
     config.validate()
+    baselines = baselines_from_args(args)
     network: NetworkSpec | str = args.model
     if args.model.lower().endswith(".json") or Path(args.model).is_file():
         network = NetworkSpec.load(args.model)
@@ -91,12 +101,12 @@ def run_train(args: argparse.Namespace) -> int:
     print(data_line(prepared))
     for note in [*prepared.dataset.warnings, *prepared.data.notes]:
         print(f"note: {note}")
-    print(summary_text(prepared.summary, config.batch_size or prepared.data.sizes()["train"]))
+    print(summary_text(prepared.summary, config.batch_for(prepared.data.sizes()["train"]),
+                       config.optimizer, config.momentum))
     printer = ProgressPrinter(sys.stdout, prepared.data.task)
     control = RunControl()
     with _ctrl_c_stops(control):
-        outcome = train_prepared(prepared, config, control, printer,
-                                 baselines=not args.no_baseline)
+        outcome = train_prepared(prepared, config, control, printer, baselines=baselines)
     printer.close()
     result = outcome.result
     if result is None or result.failed or not outcome.succeeded:
@@ -107,11 +117,29 @@ def run_train(args: argparse.Namespace) -> int:
         onnx_diff, ts_diff = report.onnx_max_abs_diff, report.torchscript_max_abs_diff
     metrics = run_metrics(outcome, onnx_diff, ts_diff)
     print(frame_text(results_frame(outcome.metrics, outcome.baseline, prepared.data.task)))
+    for note in outcome.notes:
+        print(f"note: {note}")
+    coefficients = linear_coefficients(outcome)
+    if coefficients is not None:
+        print("linear model in the data's units:")
+        print("\n".join(f"  {line}" for line in coefficients["equation"].splitlines()))
     if args.out:
         print(f"saved run to {args.out} (ONNX agrees with PyTorch to {onnx_diff:.1e})")
     if args.json:
-        print(json.dumps(jsonable({**metrics, "out": args.out})))
+        print(json.dumps(jsonable({**metrics, "coefficients": coefficients, "out": args.out})))
     return 0
+
+
+def baselines_from_args(args: argparse.Namespace) -> bool | list[str]:
+    """``train_prepared``'s ``baselines``: all, none (--no-baseline) or the names given."""
+    if args.no_baseline and args.baselines:
+        raise TrainError("give --baselines or --no-baseline, not both")
+    if args.baselines is not None:
+        names = parse_names(args.baselines)
+        if not names:
+            raise TrainError("--baselines needs names such as logistic_regression,knn")
+        return names
+    return not args.no_baseline
 
 
 # What a flag does beyond its TrainConfig field's sentence.
@@ -135,14 +163,20 @@ def add_config_arguments(group: argparse._ArgumentGroup) -> None:
         text = " ".join(filter(None, (meta.get("help"), _FLAG_NOTES.get(f.name))))
         kwargs: dict[str, Any] = {"dest": f.name, "default": default}
         kind, optional = _unwrap_optional(hints[f.name])
-        text += f" (default {_shown(default, meta.get('none'))})"
-        if kind is bool:
+        shown = next((w for w, v in meta.get("words", {}).items() if v == default), None)
+        if "show" in meta:
+            shown = meta["show"](default)
+        text += f" (default {shown or _shown(default, meta.get('none'))})"
+        if "parse" in meta:  # a value with its own syntax (augment)
+            kwargs.update(type=_parsed(meta["parse"]), metavar=meta.get("metavar"))
+        elif kind is bool:
             kwargs["action"] = argparse.BooleanOptionalAction
         else:
             if get_origin(kind) is tuple:
                 kwargs.update(nargs=len(get_args(kind)), type=get_args(kind)[0])
             else:
-                kwargs["type"] = _or_none(kind, meta.get("none")) if optional else kind
+                kwargs["type"] = (_or_none(kind, meta.get("none"), meta.get("words"))
+                                  if optional else kind)
             if "choices" in meta:
                 kwargs["choices"] = meta["choices"]
             elif "metavar" in meta:
@@ -175,11 +209,16 @@ def _unwrap_optional(kind: Any) -> tuple[Any, bool]:
     return kind, False
 
 
-def _or_none(kind: type, word: str | None) -> Callable[[str], Any]:
-    """A parser of ``kind`` values that reads "none", "off" (and ``word``) as None."""
+def _or_none(kind: type, word: str | None,
+             named: dict[str, Any] | None = None) -> Callable[[str], Any]:
+    """A parser of ``kind`` values that reads "none", "off" (and ``word``) as None and the
+    words of ``named`` as their values (``batch_size``: "auto" is 0)."""
     words = tuple(dict.fromkeys((word or "off", *_NONE_WORDS)))
+    named = named or {}
 
     def parse(text: str) -> Any:
+        if text.strip().lower() in named:
+            return named[text.strip().lower()]
         if text.strip().lower() in words:
             return None
         try:
@@ -189,6 +228,18 @@ def _or_none(kind: type, word: str | None) -> Callable[[str], Any]:
                 f"expected a number or {words[0]!r}, got {text!r}") from None
 
     return parse
+
+
+def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse`` for argparse: its one-line MendelError becomes the flag's error."""
+
+    def parse_flag(text: str) -> Any:
+        try:
+            return parse(text)
+        except MendelError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse_flag
 
 
 def _shown(default: Any, none_word: str | None) -> str:
@@ -212,6 +263,7 @@ def data_line(prepared: Any) -> str:
     ds, data = prepared.dataset, prepared.data
     sizes = data.sizes()
     task = (f"{ds.task}, {len(data.class_names)} classes" if data.class_names
+            else f"reconstruct, {data.n_outputs} values per sample" if data.task == "reconstruct"
             else ds.task)
     return (f"data: {ds.name}: {len(ds)} {ds.modality} samples ({task}), input "
             f"{tuple(data.input_shape)}; train {sizes['train']} / val {sizes['val']} / "

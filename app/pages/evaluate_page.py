@@ -5,7 +5,9 @@ with ``core.train.evaluation`` on a worker: confusion matrix, ROC and precision-
 curves with their areas, per-class figures, the classic baselines beside the network,
 and the worst mistakes with the samples behind them (the sequence, the image or the
 table row), so a user can see *what* the network gets wrong. Regression shows predicted
-against true values and the residuals instead.
+against true values and the residuals instead; a reconstruct run (an autoencoder) shows
+its rebuilt values against the original ones, its worst-rebuilt samples and, for images,
+each one beside its reconstruction.
 """
 
 from __future__ import annotations
@@ -43,9 +45,11 @@ from core.progress import ProgressFn, StopFn
 from core.train.evaluation import SPLIT_TITLES, SplitEvaluation
 
 WORST_SHOWN = 25
+MAX_VALUES_DRAWN = 20_000  # a reconstruct run's scatter: every value of 10,000 images is too many
 THUMBNAIL_PX = 48
 TABLE_COLUMNS_SHOWN = 8
 MAX_TABLE_WIDTH = 520  # pixels a results table may claim to show every column
+MAX_COMPARISON_WIDTH = 640  # the network beside up to six baselines
 Index = QModelIndex | QPersistentModelIndex
 METRIC_NAMES = {"balanced_accuracy": "balanced accuracy", "f1_macro": "F1 (macro)",
                 "mcc": "Matthews correlation", "roc_auc": "ROC AUC",
@@ -65,21 +69,39 @@ class FiguresModel(DataFrameModel):
         return super().data(index, role)
 
 
+class ComparisonModel(FiguresModel):
+    """The network beside the baselines: a model's name is its column's header, on two
+    lines ("k-nearest / neighbours"), so seven models fit beside the other tables."""
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        text = super().headerData(section, orientation, role)
+        if orientation == Qt.Orientation.Horizontal and isinstance(text, str):
+            return text.replace(" ", "\n", 1)
+        return text
+
+
 class ErrorsModel(FiguresModel):
-    """The worst-errors table; image datasets get a thumbnail in the "sample" column."""
+    """The worst-errors table; image datasets get a thumbnail in the "sample" column (and
+    an autoencoder's rebuilt image in the "reconstruction" column)."""
 
     def __init__(self) -> None:
         super().__init__(max_chars=70)
         self.thumbnails: dict[int, Any] = {}
+        self.rebuilt: dict[int, Any] = {}
 
-    def set_errors(self, frame: pd.DataFrame, thumbnails: dict[int, Any]) -> None:
-        self.thumbnails = thumbnails
+    def set_errors(self, frame: pd.DataFrame, thumbnails: dict[int, Any],
+                   rebuilt: dict[int, Any] | None = None) -> None:
+        self.thumbnails, self.rebuilt = thumbnails, rebuilt or {}
         self.set_frame(frame)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (role == Qt.ItemDataRole.DecorationRole and index.isValid()
-                and self.frame.columns[index.column()] == "sample"):
-            return self.thumbnails.get(index.row())
+        if role == Qt.ItemDataRole.DecorationRole and index.isValid():
+            column = self.frame.columns[index.column()]
+            if column == "sample":
+                return self.thumbnails.get(index.row())
+            if column == "reconstruction":
+                return self.rebuilt.get(index.row())
         return super().data(index, role)
 
 
@@ -178,7 +200,7 @@ class EvaluatePage(Page):
                       self.residual_panel):
             top.addWidget(panel)
 
-        self.comparison_model = FiguresModel()
+        self.comparison_model = ComparisonModel()
         self.per_class_model = FiguresModel()
         self.errors_model = ErrorsModel()
         self.comparison_view = make_table_view(self.comparison_model, alternating=True)
@@ -266,6 +288,11 @@ class EvaluatePage(Page):
             panel.setVisible(classification)
         for panel in (self.scatter_panel, self.residual_panel):
             panel.setVisible(not classification)
+        rebuilt = outcome.data.task == "reconstruct"
+        self.scatter_panel.set_title("Reconstructed against original" if rebuilt
+                                     else "Predicted against true")
+        self.scatter_panel.set_hint("every input value; on the dashed line, rebuilt = original"
+                                    if rebuilt else "on the dashed line, prediction = truth")
         self.normalize.setVisible(classification)
         self._on_split_changed()
 
@@ -304,22 +331,24 @@ class EvaluatePage(Page):
             plots.pr(self.pr_plot, ev.pr, class_names=ev.class_names)
             self.per_class_model.set_frame(_rounded(pd.DataFrame(ev.per_class)))
         else:
-            plots.predicted_vs_true(self.scatter_plot, ev.y_true, ev.pred)
-            plots.residuals(self.residual_plot, ev.y_true, ev.pred)
+            true, pred = _drawn_values(ev)
+            plots.predicted_vs_true(self.scatter_plot, true, pred)
+            plots.residuals(self.residual_plot, true, pred)
         models = comparison_frame(outcome, ev.split).set_index("model").T.astype(object)
         if "samples" in models.index:  # a count among figures: shown as one
             models.loc["samples"] = [None if v is None or pd.isna(v) else int(v)
                                      for v in models.loc["samples"]]
         models.index = [METRIC_NAMES.get(str(k), str(k)) for k in models.index]
         self.comparison_model.set_frame(_rounded(models.reset_index(names="metric")))
-        for view in (self.comparison_view, self.per_class_view):
-            _show_every_column(view)
+        _show_every_column(self.comparison_view, MAX_COMPARISON_WIDTH)
+        _show_every_column(self.per_class_view)
         self._show_errors(ev)
 
     def _summary(self, ev: SplitEvaluation) -> str:
         keys = (("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"),
                 ("roc_auc", "ROC AUC")) if ev.task == "classification" else (
-                ("r2", "R\u00b2"), ("rmse", "RMSE"), ("mae", "MAE"))
+                ("r2", "R\u00b2" if ev.task != "reconstruct" else "reconstruction R\u00b2"),
+                ("rmse", "RMSE"), ("mae", "MAE"))
         shown = [f"{label} <b>{significant(ev.metrics[k])}</b>" for k, label in keys
                  if ev.metrics.get(k) is not None]
         text = f"{ev.n} {SPLIT_TITLES[ev.split]} samples: " + ", ".join(shown)
@@ -366,7 +395,11 @@ class EvaluatePage(Page):
                     cells.append("\u2026")
                 samples.append(", ".join(cells))
         frame["sample"] = samples
-        self.errors_model.set_errors(_rounded(frame), thumbnails)
+        rebuilt: dict[int, Any] = {}
+        if ev.task == "reconstruct" and ds is not None and ds.modality == "image":
+            rebuilt = self._rebuilt_thumbnails(ev, thumbnails)
+            frame["reconstruction"] = ["" for _ in samples]
+        self.errors_model.set_errors(_rounded(frame), thumbnails, rebuilt)
         height = THUMBNAIL_PX + 6 if thumbnails else self.errors_view.fontMetrics().height() + 8
         self.errors_view.verticalHeader().setDefaultSectionSize(height)
         if ev.task == "classification" and frame.empty:
@@ -375,12 +408,44 @@ class EvaluatePage(Page):
                 "classified correctly</span>")
         else:
             hint = ("most confident mistakes first" if ev.task == "classification"
+                    else "worst rebuilt samples first" if ev.task == "reconstruct"
                     else "largest absolute errors first")
             self.errors_box.findChild(QLabel).setText(
                 f"<b>Worst errors</b> <span style='color:#707070'>{hint}</span>")
 
 
-def _show_every_column(view: Any) -> None:
+    def _rebuilt_thumbnails(self, ev: SplitEvaluation,
+                            originals: dict[int, Any]) -> dict[int, Any]:
+        """Each worst sample as the network saw it and as it rebuilt it, on one grey scale
+        per pair (the encoded values need not lie in 0..1); the originals are replaced
+        by the encoded ones so that the two read alike."""
+        shape = tuple(self.state.run.data.input_shape) if self.state.run is not None else ()
+        rebuilt: dict[int, Any] = {}
+        if len(shape) != 3:
+            return rebuilt
+        for row, pos in enumerate(ev.worst(WORST_SHOWN)):
+            pair = np.stack([ev.y_true[pos], ev.pred[pos]]).reshape(2, *shape)
+            lo, hi = float(pair.min()), float(pair.max())
+            pair = (pair - lo) / (hi - lo) if hi > lo else np.zeros_like(pair)
+            for images, k in ((originals, 0), (rebuilt, 1)):
+                images[row] = image_to_qimage(pair[k]).scaled(
+                    THUMBNAIL_PX, THUMBNAIL_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation)
+        return rebuilt
+
+
+def _drawn_values(ev: SplitEvaluation) -> tuple[np.ndarray, np.ndarray]:
+    """(true, predicted) to scatter: a reconstruct run's every value, an even sample of at
+    most ``MAX_VALUES_DRAWN`` of them (a scatter of millions would stall the window)."""
+    true = np.asarray(ev.y_true).ravel()
+    pred = np.asarray(ev.pred).ravel()
+    if ev.task != "reconstruct" or len(true) <= MAX_VALUES_DRAWN:
+        return true, pred
+    keep = np.linspace(0, len(true) - 1, MAX_VALUES_DRAWN).astype(np.int64)
+    return true[keep], pred[keep]
+
+
+def _show_every_column(view: Any, max_width: int = MAX_TABLE_WIDTH) -> None:
     """Widen a small results table to show all its columns (the decision tree's was cut
     off at 1280 pixels): its minimum width is its columns' width, the page's other
     tables (which scroll) give way."""
@@ -388,7 +453,7 @@ def _show_every_column(view: Any) -> None:
     header = view.horizontalHeader()
     width = sum(header.sectionSize(i) for i in range(header.count()))
     width += 2 * view.frameWidth() + view.verticalScrollBar().sizeHint().width()
-    view.setMinimumWidth(min(width, MAX_TABLE_WIDTH))
+    view.setMinimumWidth(min(width, max_width))
 
 
 def _short(v: Any) -> str:

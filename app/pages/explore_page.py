@@ -1,4 +1,6 @@
-"""The Explore page: PCA and k-means on the loaded data, before (or beside) any network.
+"""The Explore page: PCA and k-means on the loaded data, before (or beside) any network,
+and, on its second tab, the k-mer spectrum and Jaccard similarity of sequences
+(``app.widgets.kmer_view``).
 
 The population-structure lecture in a few clicks: standardize, PCA, look at PC1 against
 PC2 coloured by the known groups, read which features load on a component, then cluster
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +38,7 @@ from app.pages.page import Page
 from app.plots.numbers import significant
 from app.state import AppState
 from app.widgets.job_strip import JobStrip
+from app.widgets.kmer_view import KmerView
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.table_model import DataFrameModel
@@ -221,24 +225,50 @@ class ExplorePage(Page):
         self._hover_proxy = pg.SignalProxy(self.scatter_plot.scene().sigMouseMoved,
                                            rateLimit=30, slot=self._on_mouse_moved)
 
-        body = QHBoxLayout()
+        pca_tab = QWidget()
+        body = QHBoxLayout(pca_tab)
+        body.setContentsMargins(0, 0, 0, 0)
         body.addWidget(left)
         body.addWidget(right, 1)
+        self.kmer_view = KmerView(on_error)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(pca_tab, "PCA and k-means")
+        self.tabs.addTab(self.kmer_view, "k-mers")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message_bar)
-        layout.addLayout(body, 1)
-        plots.base.shrinkable_hints(self, self.plot_panels())
+        layout.addWidget(self.tabs, 1)
+        plots.base.shrinkable_hints(self, self._pca_panels())
 
-    def plot_panels(self) -> list[PlotPanel]:
+    def _pca_panels(self) -> list[PlotPanel]:
         return [self.scatter_panel, self.scree_panel, self.loadings_panel, self.elbow_panel,
                 self.silhouette_panel]
 
+    def plot_panels(self) -> list[PlotPanel]:
+        """The plots of the tab shown (File \u25b8 Export plot offers them)."""
+        if self.tabs.currentWidget() is self.kmer_view:
+            return self.kmer_view.plot_panels()
+        return self._pca_panels()
+
+    def show_kmers(self) -> None:
+        """Open the k-mer tab (it counts at once on fresh sequences)."""
+        self.tabs.setCurrentWidget(self.kmer_view)
+
+    def _on_tab_changed(self) -> None:
+        if self.tabs.currentWidget() is self.kmer_view:
+            self.kmer_view.shown()
+
     def shutdown(self) -> None:
         self.jobs.stop_and_join()
+        self.kmer_view.shutdown()
 
     def page_shown(self) -> None:
-        """Opening the page on fresh data runs the PCA at once (it is quick)."""
-        if self.state.dataset is not None and self.pca is None and not self.jobs.running:
+        """Opening the page on fresh data runs the PCA (or counts the k-mers, on that tab)
+        at once (it is quick)."""
+        if self.tabs.currentWidget() is self.kmer_view:
+            self.kmer_view.shown()
+        elif self.state.dataset is not None and self.pca is None and not self.jobs.running:
             self.run_pca()
 
     # -- state -------------------------------------------------------------------------------
@@ -250,6 +280,10 @@ class ExplorePage(Page):
 
     def _on_dataset_changed(self) -> None:
         self.jobs.stop_and_join()
+        if self.kmer_view.dataset is not self.state.dataset:  # not on an encoding change
+            self.kmer_view.set_dataset(self.state.dataset)
+            if self.isVisible() and self.tabs.currentWidget() is self.kmer_view:
+                self.kmer_view.shown()
         self._running, self._queued = None, []
         self.pca, self.kmeans, self.elbow_points = None, None, None
         ds = self.state.dataset

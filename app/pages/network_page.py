@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.pages.page import Page
 from app.state import AppState
-from app.widgets.network_editor import NetworkEditor
+from app.widgets.network_editor import BATCH, NetworkEditor
 from core.data.preprocessing import make_preprocessing
 from core.errors import MendelError
-from core.nn.presets import make_preset, suggest_preset
+from core.nn.presets import make_preset
 from core.nn.spec import NetworkSpec
 
 SOURCE = "Network page"
@@ -43,9 +43,12 @@ class NetworkPage(Page):
         state.networkChanged.connect(self._network_changed)
         state.presetChanged.connect(self._preset_changed)
         state.runFinished.connect(self._run_finished)
+        state.trainConfigChanged.connect(self._training_changed)
+        state.splitChanged.connect(self._training_changed)  # a full batch is the train split
         self.editor.specChanged.connect(self._spec_edited)
         self._data_changed()
         self._network_changed()
+        self._training_changed()
 
     def is_valid(self) -> bool:
         """Whether the network fits the loaded data (the Train page may disable Train)."""
@@ -66,12 +69,23 @@ class NetworkPage(Page):
             shape = tuple(int(n) for n in preprocessing.input_shape)
         except MendelError as exc:
             self.editor.messages.show_error(f"Cannot encode the data for this network: {exc}")
-            self.editor.set_input(None, ds.n_outputs, ds.task, ds.modality)
+            self.editor.set_input(None, ds.n_outputs, ds.training_task, ds.modality)
             return
-        self.editor.set_input(shape, ds.n_outputs, ds.task, ds.modality)
-        self._input = (ds.modality, shape, ds.n_outputs)
+        outputs = ds.output_units(shape)  # an autoencoder: one per input value
+        self.editor.set_input(shape, outputs, ds.training_task, ds.modality)
+        self._input = (ds.modality, shape, outputs)
         if self.state.network_spec is None and (self._suggested or not self.editor.spec().layers):
-            self._show_suggestion(ds.modality, shape, ds.n_outputs)
+            self._show_suggestion(ds.modality, shape, outputs)
+
+    @Slot()
+    def _training_changed(self) -> None:
+        """The memory estimate assumes the Train page's batch size and optimizer."""
+        config = self.state.train_config
+        split = self.state.split
+        # full batch (every training row) and auto both depend on the training split
+        batch = (config.batch_for(len(split.train)) if split is not None
+                 else config.batch_size or BATCH)
+        self.editor.set_training(batch, config.optimizer, config.momentum)
 
     @Slot()
     def _preset_changed(self) -> None:
@@ -91,7 +105,7 @@ class NetworkPage(Page):
                 spec = None  # a preset for other data, or half-typed options
         if spec is None:
             try:
-                spec = make_preset(suggest_preset(modality, shape), shape, n_outputs)
+                spec = make_preset(self.state.suggested_preset(), shape, n_outputs)
             except MendelError:
                 return
         self._syncing = True

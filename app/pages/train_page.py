@@ -34,6 +34,7 @@ from app.widgets.run_results import RunResults
 from app.widgets.shortcut_button import shortcut_button
 from app.widgets.train_options_panel import TrainOptionsPanel
 from app.workers import TrainRequest, TrainWorker
+from core.classic.baseline_info import DEFAULT_CHOICES
 from core.train.config import TrainConfig
 from core.train.events import BatchFinished, EpochFinished, RunFailed, RunFinished, RunStarted
 from core.train.report import finished_message, overfitting_hint
@@ -56,6 +57,7 @@ class TrainPage(Page):
         self._build()
         self._connect()
         self._on_state_config()
+        self._on_state_baselines()
         self._on_dataset_changed()
         self._on_network_changed()
         self._publish_preset()
@@ -66,6 +68,7 @@ class TrainPage(Page):
         options = TrainOptionsPanel()
         options.reset_requested.connect(self.reset_options)
         self.network, self.form = options.network, options.form
+        self.baseline_chooser = options.baselines
 
         self.message_bar = MessageBar()
         self.signal_bar = MessageBar()
@@ -130,8 +133,10 @@ class TrainPage(Page):
         s.networkChanged.connect(self._on_network_changed)
         s.presetChanged.connect(self._show_fitted)
         s.trainConfigChanged.connect(self._on_state_config)
+        s.baselinesChanged.connect(self._on_state_baselines)
         s.runFinished.connect(self._on_views_finished)
         self.form.changed.connect(self._on_form_changed)
+        self.baseline_chooser.changed.connect(self._on_baselines_chosen)
         self.network.use_preset_requested.connect(self._on_use_preset)
         self.network.changed.connect(self._publish_preset)
         t = self.training
@@ -156,17 +161,40 @@ class TrainPage(Page):
     # -- state -------------------------------------------------------------------------------
     def _on_dataset_changed(self) -> None:
         ds = self.state.dataset
-        self.form.set_task(ds.task if ds is not None else None)
+        task = ds.training_task if ds is not None else None  # "reconstruct" too
+        self.form.set_task(task)
+        self.baseline_chooser.set_task(task)
+        self._fit_augmentation(ds)
         self.network.set_modality(ds.modality if ds is not None else None,
                                   self.state.suggested_preset())
         if ds is not None and not self.running:
-            self.monitor.set_task(ds.task)  # "R²" before a regression run, not "Accuracy"
+            self.monitor.set_task(ds.training_task)  # "R²" before a regression run
         run = self.state.run
         if run is not None and ds is not run.dataset and not self.running:
             self.results.clear(f"The last run was trained on {run.dataset.name}; press Start "
                                "to train on the data now loaded.")
         self._show_fitted()
         self._update_buttons()
+
+    def _fit_augmentation(self, ds: Any) -> None:
+        """Show the augmentation rows that fit the data; turn off the options that do not
+        (a flip chosen for images means nothing to DNA), saying so."""
+        from dataclasses import replace
+
+        from core.data.tensors import input_layout
+        from core.train.augment_options import describe_layout, drop_unfitting
+
+        layout = None if ds is None else input_layout(ds.modality, ds.alphabet,
+                                                      self.state.encoding.encoding)
+        self.form.set_layout(layout)
+        config = self.state.train_config
+        if layout is None or not config.augment:
+            return
+        kept, dropped = drop_unfitting(config.augment, layout)
+        if dropped:
+            self.state.set_train_config(replace(config, augment=kept))
+            self.message_bar.show_message(f"Augmentation {', '.join(dropped)} turned off: it"
+                                          f" does not fit {describe_layout(layout)}.")
 
     def _show_fitted(self) -> None:
         """Beside a preset option, what the preset makes of it for this data."""
@@ -206,6 +234,13 @@ class TrainPage(Page):
 
     def reset_options(self) -> None:
         self.state.set_train_config(TrainConfig())
+        self.state.set_baselines(DEFAULT_CHOICES)
+
+    def _on_state_baselines(self) -> None:
+        self.baseline_chooser.set_names(self.state.baselines)
+
+    def _on_baselines_chosen(self) -> None:
+        self.state.set_baselines(self.baseline_chooser.names())
 
     # -- controls ----------------------------------------------------------------------------
     @property
@@ -227,7 +262,7 @@ class TrainPage(Page):
             network, options = s.preset or (self.network.preset_name, {})
         return TrainRequest(dataset=s.dataset, load_options=s.load_options,
                             encoding=s.encoding, network=network, preset_options=options,
-                            config=s.train_config, split=s.split)
+                            config=s.train_config, split=s.split, baselines=s.baselines)
 
     def start(self, paused: bool = False) -> None:
         """Start a new run (stopping and joining one still going)."""
@@ -247,7 +282,7 @@ class TrainPage(Page):
         self.training.stop_and_join()
         self.message_bar.clear()
         self.signal_bar.clear()
-        task = request.dataset.task
+        task = request.dataset.training_task
         self.monitor.reset(request.config.epochs, task)
         self.results.clear("The run is in progress.")
         self.training.start(request, paused=paused)

@@ -21,6 +21,7 @@ _HOME = {
     "residuals": "evaluation", "roc": "evaluation",
     "elbow": "explore", "loadings": "explore", "scatter": "explore", "scree": "explore",
     "silhouette": "explore",
+    "jaccard_heatmap": "kmers", "spectrum": "kmers",
     "best_depth": "trees", "depth_curve": "trees", "importances": "trees",
 }  # fmt: skip
 

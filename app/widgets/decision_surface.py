@@ -77,6 +77,10 @@ def unavailable_reason(ds: Any) -> str | None:
     need = "The decision surface needs a table of two numeric inputs"
     if ds is None:
         return f"{need}, such as the Playground demos (File \u25b8 Demo datasets)."
+    if getattr(ds, "training_task", None) == "reconstruct":
+        return ("The decision surface shows one prediction per point of the plane; an "
+                "autoencoder rebuilds its inputs instead (see its bottleneck under Hidden "
+                "layer).")
     if base_columns(ds) is not None:
         return None
     if ds.modality == "sequence":
@@ -392,7 +396,7 @@ class DecisionSurface(QWidget):
         ds = prepared.dataset
         columns = base_columns(ds)
         self.prepared, self.live, self.surface, self.epoch = None, None, None, None
-        if columns is None:
+        if columns is None or prepared.data.task == "reconstruct":  # no surface to paint
             self._on_dataset_changed()
             return
         self.prepared = prepared

@@ -31,7 +31,7 @@ from app.widgets.live_plot import sticky_range
 from app.widgets.pacer import pacer
 from app.widgets.plot_export import ExportButton, install_export_actions
 from core.errors import MendelError
-from core.nn.embedding import EMBEDDING_SAMPLES, hidden_embedding
+from core.nn.embedding import EMBEDDING_SAMPLES, bottleneck_path, hidden_embedding
 from core.train.snapshot import EmbeddingRequest
 
 MAX_HZ = 5.0
@@ -61,6 +61,7 @@ class EmbeddingView(QWidget):
         self.live: LiveModel | None = None
         self.X = np.zeros((0,), np.float32)
         self.y: np.ndarray | None = None
+        self._names: list[str] = []  # of the classes in ``y``
         self.coords: np.ndarray | None = None
         self._source: Any = None
         self._epoch: int | None = None
@@ -129,21 +130,30 @@ class EmbeddingView(QWidget):
             None, None
         data = prepared.data
         for split in ("val", "test", "train"):
-            X, y = data.split_arrays(split)
+            X = data.split_arrays(split)[0]
             if len(X):
                 break
+        # classes colour the points: the targets, or a reconstruct run's file labels
+        labels = data.split_labels(split)
+        y, self._names = labels if labels is not None and labels[1] is not None else (None, [])
         if len(X) > EMBEDDING_SAMPLES:
             keep = np.linspace(0, len(X) - 1, EMBEDDING_SAMPLES).astype(np.int64)
-            X, y = X[keep], y[keep]
+            X, y = X[keep], None if y is None else y[keep]
         self.X = X
-        self.y = y if data.task == "classification" else None
+        self.y = y
         self.layer.blockSignals(True)
         self.layer.clear()
         layers = prepared.summary.layers
+        code = bottleneck_path(prepared.summary) if data.task == "reconstruct" else None
+        found = -1
         for info in layers[:-1] or layers:  # every layer but the output
             shape = "\u00d7".join(str(s) for s in (info.output_shape or ()))
-            self.layer.addItem(f"{info.number}  {info.label}  ({shape})", info.path)
-        self.layer.setCurrentIndex(max(self.layer.count() - 1, 0))  # the last hidden layer
+            mark = ""
+            if tuple(info.path) == code:
+                found, mark = self.layer.count(), "  \u2190 bottleneck"
+            self.layer.addItem(f"{info.number}  {info.label}  ({shape}){mark}", info.path)
+        # an autoencoder's code is what it learned; otherwise the last hidden layer
+        self.layer.setCurrentIndex(found if found >= 0 else max(self.layer.count() - 1, 0))
         self.layer.blockSignals(False)
         self._path = self.layer.currentData()
         self._fitted, self._pending = False, None
@@ -252,8 +262,7 @@ class EmbeddingView(QWidget):
     def _make_legend(self) -> None:
         """One legend entry per class (made when a run is prepared, not mid-run: ten
         entries cost 30 ms)."""
-        data = self.prepared.data
-        names = (list(data.class_names or []) if self.y is not None else ["samples"])
+        names = (list(self._names) if self.y is not None else ["samples"])
         if [p.name() for p in self.points] == [str(n) for n in names]:
             return
         self._clear_points()
@@ -302,7 +311,7 @@ class EmbeddingView(QWidget):
 
         table = pd.DataFrame({"PC1": self.coords[:, 0], "PC2": self.coords[:, 1]})
         if self.y is not None:
-            names = np.asarray(self.prepared.data.class_names or [], dtype=object)
+            names = np.asarray(self._names, dtype=object)
             table.insert(0, "class", names[self._labels])
         return table
 

@@ -1,4 +1,5 @@
-"""How records become network inputs: one-hot or k-mers for sequences, scaling for tables.
+"""How records become network inputs: one-hot, integer codes or k-mers for sequences,
+scaling for tables.
 
 Only the fields that mean something for the loaded data show (k for a k-mer profile,
 strands for DNA, standardizing for a table), and they follow the encoding chosen in the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox, QWidget
 
 from app.widgets.binding import signals_blocked
@@ -33,10 +35,19 @@ class EncodingForm(OptionsBox):
         self._sequence = self._dna = False
         self.encoding_combo = QComboBox()
         self.encoding_combo.addItem("one-hot (position \u00d7 letter)", "onehot")
+        self.encoding_combo.addItem("integer codes (for Embedding)", "integer")
         self.encoding_combo.addItem("k-mer profile", "kmer")
         self.encoding_combo.setToolTip(
-            "One-hot keeps where each letter is (for convolutions); a k-mer profile counts "
-            "every word of length k, ignoring position (for MLPs and baselines)")
+            "One-hot keeps where each letter is (for convolutions); integer codes give one "
+            "number per position (1 = A, 2 = C, ...; 0 = padding) for networks that start "
+            "with an Embedding layer; a k-mer profile counts every word of length k, "
+            "ignoring position (for MLPs and baselines)")
+        for i, tip in enumerate((
+                "A column of 0/1 per letter at every position: for convolutions",
+                "One code per position (0 = padding or unknown letter): for networks whose "
+                "first layer is an Embedding (then attention or transformer layers)",
+                "Counts of every word of length k, ignoring position: for MLPs and baselines")):
+            self.encoding_combo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
         self.form.addRow("Encoding", self.encoding_combo)
         self.k_spin = QSpinBox()
         self.k_spin.setRange(1, 8)

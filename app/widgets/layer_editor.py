@@ -1,7 +1,9 @@
 """The property editor: a form for the selected layer, generated from its ``ParamSpec`` list.
 
-Spin boxes carry the registry's ranges, combos its choices, and every field the one-line
-help as tooltip and caption. The form only *reports* edits (``paramEdited``); the editor
+Spin boxes carry the registry's ranges, combos its choices, a "shape" parameter is a line
+of text (reported when editing finishes; a bad text is kept and the engine's validation
+message shows, as for any other field), and every field the one-line help as tooltip and
+caption. The form only *reports* edits (``paramEdited``); the editor
 turns them into undoable commands and calls ``show_layer`` again with the new values.
 """
 
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QSpinBox,
     QVBoxLayout,
@@ -46,6 +49,10 @@ def _field_for(p: ParamSpec) -> QWidget:
         return dbox
     if p.type == "bool":
         return QCheckBox()
+    if p.type == "shape":
+        line = QLineEdit()
+        line.setPlaceholderText("e.g. 8,16 or -1,4")
+        return line
     combo = QComboBox()
     combo.addItems(list(p.choices or ()))
     return combo
@@ -68,6 +75,11 @@ def _set_value(widget: QWidget, value: Any) -> None:
             i = widget.findText(str(value).lower())
             if i != widget.currentIndex():
                 widget.setCurrentIndex(max(i, 0))
+        elif isinstance(widget, QLineEdit):
+            text = (", ".join(str(n) for n in value) if isinstance(value, (list, tuple))
+                    else str(value))
+            if widget.text() != text:
+                widget.setText(text)
     except (TypeError, ValueError):
         pass  # a malformed value from a file: the card already shows the engine's reason
     finally:
@@ -177,6 +189,10 @@ class LayerEditor(QWidget):
             widget.toggled.connect(emit)
         elif isinstance(widget, QComboBox):
             widget.currentTextChanged.connect(emit)
+        elif isinstance(widget, QLineEdit):
+            # on Enter or leaving the field: a half-typed "8," is no edit worth an undo step
+            line = widget
+            line.editingFinished.connect(lambda: emit(line.text().strip()))
 
     def _clear_form(self) -> None:
         while self._form.rowCount():

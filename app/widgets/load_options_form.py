@@ -89,8 +89,24 @@ def _task_combo() -> QComboBox:
     combo.addItem("automatic", None)
     combo.addItem("classification (classes)", "classification")
     combo.addItem("regression (numbers)", "regression")
+    combo.addItem(*RECONSTRUCT_ITEM)
     combo.setToolTip("Predict classes or numbers; by default whole numbers with few "
-                     "values are classes and other numbers are regression targets")
+                     "values are classes and other numbers are regression targets. "
+                     + RECONSTRUCT_TIP)
+    return combo
+
+
+RECONSTRUCT_ITEM = ("reconstruct the inputs (autoencoder)", "reconstruct")
+RECONSTRUCT_TIP = ("'Reconstruct' trains the network to rebuild its own inputs through a "
+                   "narrow layer (an autoencoder); the labels then only colour its pictures.")
+
+
+def _reconstruct_combo(labels: str) -> QComboBox:
+    """Images and demos have their task from the data; an autoencoder is the other one."""
+    combo = QComboBox()
+    combo.addItem(labels, None)
+    combo.addItem(*RECONSTRUCT_ITEM)
+    combo.setToolTip(RECONSTRUCT_TIP)
     return combo
 
 
@@ -218,7 +234,9 @@ class LoadOptionsForm(QWidget):
         box.form.addRow("Colour", self.gray_combo)
         self.skip_bad = QCheckBox("skip unreadable files (they are listed)")
         box.form.addRow("", self.skip_bad)
-        box.watch(self.image_h, self.image_w, self.gray_combo, self.skip_bad)
+        self.image_task = _reconstruct_combo("classify (the folders' classes)")
+        box.form.addRow("Task", self.image_task)
+        box.watch(self.image_h, self.image_w, self.gray_combo, self.skip_bad, self.image_task)
         return box
 
     def _build_demo(self) -> OptionsBox:
@@ -230,7 +248,9 @@ class LoadOptionsForm(QWidget):
         self.demo_seed = _spin(0, 2**31 - 1,
                                "Random seed of the generator: another seed, other points")
         box.form.addRow("Seed", self.demo_seed)
-        box.watch(self.demo_noise, self.demo_size, self.demo_seed)
+        self.demo_task = _reconstruct_combo("the demo's own")
+        box.form.addRow("Task", self.demo_task)
+        box.watch(self.demo_noise, self.demo_size, self.demo_seed, self.demo_task)
         return box
 
     def _browse_labels(self) -> None:
@@ -258,7 +278,7 @@ class LoadOptionsForm(QWidget):
         fields = [f for box in self.boxes for f in box.fields]
         with signals_blocked(*fields, *self.split_box_fields):
             self.labels_edit.setText(options.labels or "")
-            for combo in (self.fasta_task, self.table_task):
+            for combo in (self.fasta_task, self.table_task, self.image_task, self.demo_task):
                 _select(combo, options.task)
             columns = self._show_columns(dataset, options, source) if loader == "csv" else []
             header = list(dataset.info.get("header_fields") or []) if loader == "fasta" else None
@@ -395,9 +415,11 @@ class LoadOptionsForm(QWidget):
             h, w = self.image_h.value(), self.image_w.value()
             return replace(current, image_size=(h, w) if h and w else None,
                            grayscale=self.gray_combo.currentData(),
-                           skip_bad_files=self.skip_bad.isChecked())
+                           skip_bad_files=self.skip_bad.isChecked(),
+                           task=self.image_task.currentData())
         if loader == "demo":
             return replace(current, demo_noise=float(self.demo_noise.value())
                            if self._playground else None,
-                           demo_size=self.demo_size.value(), demo_seed=self.demo_seed.value())
+                           demo_size=self.demo_size.value(), demo_seed=self.demo_seed.value(),
+                           task=self.demo_task.currentData())
         return current

@@ -53,6 +53,8 @@ GROUP_COLORS = {
     "Normalization and regularization": "#eceff1",
     "Activation": "#fff4d6",
     "Residual block": "#fff8f0",
+    "Attention and embedding": "#fde4ec",
+    "Upsampling and reshaping": "#e0f4f4",
 }
 BOX_W, BOX_H, GAP, FRAME_PAD, FRAME_HEAD = 240.0, 46.0, 26.0, 18.0, 24.0
 LINE = QColor("#5f6368")

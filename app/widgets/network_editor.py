@@ -4,7 +4,8 @@ text summary around one ``NetworkDocument`` and its undo stack.
 Every edit is an undoable command; after each one the engine's ``infer`` re-checks the
 whole network, so every card, box and the header show the shapes, parameter counts and
 problems the trainer will see. The editor knows nothing about the session: the page
-feeds it the data's input (``set_input``) and listens to ``specChanged``.
+feeds it the data's input (``set_input``) and the training options the memory estimate
+depends on (``set_training``), and listens to ``specChanged``.
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ from app.widgets.neuron_view import NeuronPanel
 from core.errors import MendelError
 from core.nn.layers import default_layer
 from core.nn.presets import PRESETS, make_preset, suggest_preset
-from core.nn.shapes import LayerInfo, NetworkSummary, infer, summary_text
+from core.nn.shapes import LayerInfo, NetworkSummary, infer, optimizer_name, summary_text
 from core.nn.spec import NetworkSpec
 
-BATCH = 32  # batch size of the header's memory estimate
+BATCH = 32  # batch size of the header's memory estimate until the page says otherwise
 EMPTY = ""  # the preset combo's "empty network" entry
 
 
@@ -92,6 +93,7 @@ class NetworkEditor(QWidget):
         self._task = "classification"
         self._modality = ""
         self._summary: NetworkSummary | None = None
+        self._batch, self._optimizer, self._momentum = BATCH, "adam", 0.0
         self._valid = False
         self._selected: LayerPath | None = None
         self._refreshing = False
@@ -293,6 +295,15 @@ class NetworkEditor(QWidget):
             self.preset_combo.setCurrentIndex(self.preset_combo.findData(name))
         self._preset_highlighted()
         self._refresh(self._selected, spec_changed=False)
+
+    def set_training(self, batch_size: int, optimizer: str, momentum: float = 0.0) -> None:
+        """The batch size and optimizer the memory estimate assumes (the run's options)."""
+        training = (max(int(batch_size), 1), optimizer, float(momentum))
+        if training == (self._batch, self._optimizer, self._momentum):
+            return
+        self._batch, self._optimizer, self._momentum = training
+        if self._summary is not None:
+            self._show_verdict()
 
     def spec(self) -> NetworkSpec:
         return self.document.spec.copy()
@@ -505,11 +516,13 @@ class NetworkEditor(QWidget):
                                  f" &nbsp;\u2192&nbsp; <b>Output</b> {outputs} "
                                  f"<span style='color:#5f6368'>({self._task})</span>")
         assert summary is not None
-        self.summary_box.setPlainText(summary_text(summary, BATCH))
+        training = (self._batch, self._optimizer, self._momentum)
+        self.summary_box.setPlainText(summary_text(summary, *training))
         if summary.ok:
-            mem = human_bytes(summary.memory_per_batch(BATCH))
+            mem = human_bytes(summary.memory_per_batch(*training))
             self.stats_label.setText(f"<b>{summary.total_params:,}</b> parameters &nbsp;·&nbsp;"
-                                     f" about <b>{mem}</b> to train a batch of {BATCH}")
+                                     f" about <b>{mem}</b> to train a batch of {self._batch}"
+                                     f" with {optimizer_name(self._optimizer, self._momentum)}")
             self.banner.hide()
             return
         self.stats_label.setText(f"<b>{summary.total_params:,}</b> parameters so far "

@@ -125,8 +125,14 @@ class RunMonitor(QWidget):
         self.metric_plot.getPlotItem().setLabel("left", label)
         self.metric_panel.set_title(label[0].upper() + label[1:])
         self.loss_plot.y_limits = (0.0, None)
-        self.metric_plot.y_limits = (None, 1.0) if task == "regression" else (0.0, 1.0)
-        if task == "regression":
+        numbers = task in ("regression", "reconstruct")
+        self.metric_plot.y_limits = (None, 1.0) if numbers else (0.0, 1.0)
+        if task == "reconstruct":
+            self.metric_panel.set_hint(
+                "1 is perfect", "Reconstruction R\u00b2: the share of the inputs' variance "
+                "the rebuilt inputs keep; 1 is a perfect copy, 0 is no better than the "
+                "average input")
+        elif task == "regression":
             self.metric_panel.set_hint(
                 "1 is perfect", "R\u00b2: 1 is a perfect fit, 0 is no better than always "
                 "predicting the mean")

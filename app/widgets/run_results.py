@@ -2,14 +2,17 @@
 
 Both come from ``core.train.report`` (the same table ``mendel train`` prints and the model
 card holds): the task's headline metrics of the network on each split, then each classic
-baseline on the test split, fitted on the same training rows.
+baseline on the test split, fitted on the same training rows. A linear model on a table
+adds its equation in the data's own units (``core.train.coefficients``).
 """
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pandas as pd
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.widgets.table_model import DataFrameModel
@@ -32,15 +35,25 @@ class RunResults(QWidget):
         self.view.setMinimumHeight(150)
         self.label = QLabel(EMPTY_TEXT)
         self.label.setWordWrap(True)
+        self.equation = QLabel()  # the linear model's equation, when there is one
+        self.equation.setWordWrap(True)
+        self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.equation.setToolTip("The single linear layer's weights with the standardization "
+                                 "undone: intercept and slopes in the data's own units")
+        self.equation.setVisible(False)
+        self.coefficients: dict[str, Any] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("<b>Results</b>"))
         layout.addWidget(self.label)
+        layout.addWidget(self.equation)
         layout.addWidget(self.view, 1)
 
     def clear(self, text: str) -> None:
         self.model.set_frame(pd.DataFrame())
         self.label.setText(text)
+        self.coefficients = None
+        self.equation.setVisible(False)
 
     def say(self, text: str) -> None:
         self.label.setText(text)
@@ -49,3 +62,12 @@ class RunResults(QWidget):
         self.model.set_frame(results_frame(outcome.metrics, outcome.baseline,
                                            outcome.data.task))
         self.label.setText(results_sentence(outcome))
+        from core.train.coefficients import linear_coefficients
+
+        self.coefficients = linear_coefficients(outcome)
+        if self.coefficients is not None:
+            lines = self.coefficients["equation"].splitlines()
+            self.equation.setText("Linear model in the data's units:<br><tt>"
+                                  + "<br>".join(html.escape(line) for line in lines)
+                                  + "</tt>")
+        self.equation.setVisible(self.coefficients is not None)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.widgets.augment_form import AugmentForm
 from app.widgets.binding import signals_blocked
 from core.train.config import DEVICES, LOSSES, OPTIMIZERS, SCHEDULES, TrainConfig, config_help
 
@@ -108,7 +109,8 @@ class TrainConfigForm(QWidget):
         row = QHBoxLayout(batch_row)
         row.setContentsMargins(0, 0, 0, 0)
         self.batch_size = QSpinBox()
-        self.batch_size.setRange(1, 10_000_000)
+        self.batch_size.setRange(0, 10_000_000)
+        self.batch_size.setSpecialValueText("auto")  # 0: TrainConfig.batch_for chooses
         self.batch_size.setToolTip(tip("batch_size"))
         self.full_batch = QCheckBox("full batch")
         self.full_batch.setToolTip(tip("full_batch"))
@@ -129,6 +131,8 @@ class TrainConfigForm(QWidget):
         self.huber_delta = self._double(loss, "huber_delta", "Huber delta", 0.001, 1000, 0.1)
         self.class_weights = self._combo(loss, "class_weights", "Class weights",
                                          ("none", "balanced"))
+        self.reconstruct_noise = self._double(loss, "reconstruct_noise", "Denoising noise \u03c3",
+                                              0.0, 100.0, 0.05)
 
         reg = self._group(layout, "Regularization")
         self.l2 = self._sci(reg, "l2", "L2 penalty", 0.0, 10.0)
@@ -147,6 +151,10 @@ class TrainConfigForm(QWidget):
         self.grad_clip.setValue(1.0)
         self._switched_row(reg, "grad_clip", "Gradient norm", self.grad_clip_on,
                            self.grad_clip)
+
+        self.augment = AugmentForm(self)  # a regularizer too: after the penalties
+        layout.addWidget(self.augment)
+        self.fields.update({f"augment.{k}": w for k, w in self.augment.fields.items()})
 
         sched = self._group(layout, "Learning-rate schedule")
         self.schedule = self._combo(sched, "schedule", "Schedule", SCHEDULES)
@@ -243,7 +251,7 @@ class TrainConfigForm(QWidget):
         with signals_blocked(self):  # the children still run _on_changed, which checks
             self.epochs.setValue(c.epochs)
             self.full_batch.setChecked(c.batch_size is None)
-            self.batch_size.setValue(c.batch_size or 32)
+            self.batch_size.setValue(c.batch_size if c.batch_size is not None else 0)
             self.optimizer.setCurrentText(c.optimizer)
             self.lr.setValue(c.lr)
             self.momentum.setValue(c.momentum)
@@ -254,6 +262,7 @@ class TrainConfigForm(QWidget):
             self.loss.setCurrentText(c.loss)
             self.huber_delta.setValue(c.huber_delta)
             self.class_weights.setCurrentText(c.class_weights)
+            self.reconstruct_noise.setValue(c.reconstruct_noise)
             self.schedule.setCurrentText(c.schedule)
             self.step_size.setValue(c.step_size)
             self.gamma.setValue(c.gamma)
@@ -269,6 +278,7 @@ class TrainConfigForm(QWidget):
             self.deterministic.setChecked(c.deterministic)
             self.device.setCurrentText(c.device.split(":")[0])
             self.batch_event_hz.setValue(c.batch_event_hz)
+            self.augment.set_options(c.augment)
             self._extra = dict(c.extra)
         self._update_enabled()
 
@@ -285,6 +295,7 @@ class TrainConfigForm(QWidget):
             loss=self.loss.currentText(),
             huber_delta=self.huber_delta.value(),
             class_weights=self.class_weights.currentText(),
+            reconstruct_noise=self.reconstruct_noise.value(),
             schedule=self.schedule.currentText(),
             step_size=self.step_size.value(),
             gamma=self.gamma.value(),
@@ -299,6 +310,7 @@ class TrainConfigForm(QWidget):
             deterministic=self.deterministic.isChecked(),
             device=self.device.currentText(),
             batch_event_hz=self.batch_event_hz.value(),
+            augment=self.augment.options(),
             extra=dict(self._extra),
         )
 
@@ -324,6 +336,12 @@ class TrainConfigForm(QWidget):
         self.restore_best.setEnabled(self.early_stopping_on.isChecked())
         self.grad_clip.setEnabled(self.grad_clip_on.isChecked())
 
+    def set_layout(self, layout: str | None) -> None:
+        """The augmentation rows that fit the inputs (``core.data.tensors.input_layout``)."""
+        self.augment.set_layout(layout)
+
     def set_task(self, task: str | None) -> None:
-        """Class weights only mean something for classification."""
-        self.class_weights.setEnabled(task != "regression")
+        """Class weights only mean something for classification, denoising noise only for
+        a reconstruct run (an autoencoder)."""
+        self.class_weights.setEnabled(task not in ("regression", "reconstruct"))
+        self.reconstruct_noise.setEnabled(task in (None, "reconstruct"))

@@ -1,41 +1,68 @@
 """Simple models on the network's own split and features: the comparison the course asks
-for ("does the network beat a linear model or a small tree on the same data?").
+for ("does the network beat a linear model, a tree or a forest on the same data?").
 
-Both baselines see the encoded inputs flattened, fitted on the training split, and are
-scored with the same metric functions as the network. To stay within seconds on large
-inputs (say 50,000 k-mer profiles of 4,096 features), a training matrix above
-``MAX_FEATURES`` columns keeps the columns most related to the target (ANOVA F test on the
-training rows), and one above ``MAX_CELLS`` values is fitted on a seeded random subset of
-its rows (the F test then uses those rows). Each result says so in its ``notes``; scoring
-always uses every row.
+Every baseline sees the encoded inputs flattened, fitted on the training split, and is
+scored with the same metric functions as the network (``core.classic.baseline_info``
+names them and says what each one is). To stay within seconds on large inputs (say 50,000
+k-mer profiles of 4,096 features), a training matrix above ``MAX_FEATURES`` columns keeps
+the columns most related to the target (ANOVA F test on the training rows), and one above
+``MAX_CELLS`` values is fitted on a seeded random subset of its rows (the F test then uses
+those rows). The random forest and k-nearest neighbours, slower per row, take a further
+subset (``SLOW_MAX_CELLS``). Each result says so in its ``notes``; scoring always uses
+every row.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.feature_selection import f_classif, f_regression
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.naive_bayes import GaussianNB, MultinomialNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from core.classic.baseline_info import BASELINES, resolve
 from core.data.tensors import TensorData
 from core.errors import TrainError
 from core.metrics import classification_metrics, regression_metrics
 from core.progress import StopFn, check_stop
 
+__all__ = ["BASELINES", "fit_baselines", "TREE_DEPTH"]
+
 MAX_FEATURES = 1024
 MAX_CELLS = 5_000_000
 MIN_ROWS = 1000
 TREE_DEPTH = 8
+FOREST_TREES = 100
+NEIGHBOURS = 5
+# The forest grows 100 deep trees and k-NN compares every scored row with every fitted
+# one: 1,000 rows x 1,000 features keeps each near 5 s on one core (noise data, the worst
+# case; real data with structure grows shallower trees).
+SLOW_MAX_CELLS = 1_000_000
+SLOW_MIN_ROWS = 500
+SLOW = ("random_forest", "knn")
 
 
 def _flat(X: np.ndarray) -> np.ndarray:
     return X.reshape(len(X), int(np.prod(X.shape[1:])))  # -1 fails on empty splits
+
+
+def _subsample(X: np.ndarray, y: np.ndarray, max_rows: int, rng: np.random.Generator,
+               n_total: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    if len(X) <= max_rows:
+        return X, y, []
+    rows = np.sort(rng.choice(len(X), size=max_rows, replace=False))
+    return X[rows], y[rows], [f"fitted on a random {max_rows:,} of the {n_total:,} training "
+                              "samples"]
 
 
 def _reduce(
@@ -43,14 +70,11 @@ def _reduce(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[str]]:
     """(training rows, training targets, kept columns or None, notes)."""
     X, y = _flat(data.X_train), data.y_train
-    notes: list[str] = []
     rng = np.random.default_rng(seed)
     n, d = X.shape
-    max_rows = max(MIN_ROWS, MAX_CELLS // min(d, MAX_FEATURES))
-    if n > max_rows:  # rows first: gathering columns of the full matrix would be slow
-        rows = np.sort(rng.choice(n, size=max_rows, replace=False))
-        X, y = X[rows], y[rows]
-        notes.append(f"fitted on a random {max_rows:,} of the {n:,} training samples")
+    # rows first: gathering columns of the full matrix would be slow
+    X, y, notes = _subsample(X, y, max(MIN_ROWS, MAX_CELLS // max(min(d, MAX_FEATURES), 1)),
+                             rng, n)
     cols = None
     if d > MAX_FEATURES:
         score_fn = f_classif if data.task == "classification" else f_regression
@@ -64,6 +88,37 @@ def _reduce(
     return X, y, cols, notes
 
 
+def _model(name: str, regression: bool, seed: int, X: np.ndarray) -> tuple[Any, list[str]]:
+    """A fresh scikit-learn model for ``name`` (a name of this task) and what to say
+    about it; "/r" marks the regression variant of a model that has both."""
+    k = max(1, min(NEIGHBOURS, len(X)))  # k-NN cannot ask for more neighbours than rows
+    if name == "naive_bayes":
+        if len(X) and float(X.min()) >= 0:  # counts, frequencies, one-hot: a multinomial
+            return MultinomialNB(), ["MultinomialNB: every training feature is non-negative "
+                                     "(counts, frequencies or one-hot)"]
+        return GaussianNB(), ["GaussianNB: some training features are negative, so each is "
+                              "modelled as a normal distribution per class"]
+    makers = {
+        "logistic_regression": lambda: make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=500, random_state=seed)),
+        "linear_regression": lambda: make_pipeline(StandardScaler(), LinearRegression()),
+        "decision_tree": lambda: DecisionTreeClassifier(max_depth=TREE_DEPTH,
+                                                        random_state=seed),
+        "decision_tree/r": lambda: DecisionTreeRegressor(max_depth=TREE_DEPTH,
+                                                         random_state=seed),
+        "random_forest": lambda: RandomForestClassifier(FOREST_TREES, n_jobs=1,
+                                                        random_state=seed),
+        "random_forest/r": lambda: RandomForestRegressor(  # √features per split, as
+            FOREST_TREES, max_features="sqrt", n_jobs=1, random_state=seed),  # the classifier
+        "knn": lambda: make_pipeline(StandardScaler(), KNeighborsClassifier(k)),
+        "knn/r": lambda: make_pipeline(StandardScaler(), KNeighborsRegressor(k)),
+        "majority": lambda: DummyClassifier(strategy="most_frequent"),
+        "mean": lambda: DummyRegressor(strategy="mean"),
+    }
+    key = f"{name}/r" if regression and f"{name}/r" in makers else name
+    return makers[key](), []
+
+
 def _full_proba(model: Any, X: np.ndarray, n_classes: int) -> np.ndarray:
     """predict_proba with one column per class, also for classes missing from training."""
     proba = np.zeros((len(X), n_classes))
@@ -71,10 +126,13 @@ def _full_proba(model: Any, X: np.ndarray, n_classes: int) -> np.ndarray:
     return proba
 
 
-def fit_baselines(data: TensorData, seed: int = 0,
-                  should_stop: StopFn | None = None) -> dict[str, dict[str, Any]]:
-    """{"logistic_regression" | "linear_regression": ..., "decision_tree": ...}.
+def fit_baselines(data: TensorData, seed: int = 0, should_stop: StopFn | None = None,
+                  which: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """{name: result} for each baseline of ``which`` (names of ``BASELINES``; None: every
+    one that fits the task), in ``BASELINES`` order.
 
+    A name meant for the other task runs as its twin (``baseline_info.resolve``); naive
+    Bayes on a regression run is left out. An unknown name raises ``TrainError``.
     ``should_stop`` is asked before each model and each scoring (``Cancelled``): a window
     closed while the baselines fit waits for one model's fit at most.
 
@@ -82,41 +140,43 @@ def fit_baselines(data: TensorData, seed: int = 0,
     "fit_seconds": float, "notes": [str]}.
     """
     classes = data.task == "classification"
+    names, _ = resolve(which, data.task)
+    if not names:
+        return {}
     if classes and len(np.unique(data.y_train)) < 2:
         raise TrainError("baselines need at least two classes in the training split")
     X_fit, y_fit, cols, notes = _reduce(data, seed)
-    if classes:
-        models = {
-            "logistic_regression": make_pipeline(
-                StandardScaler(), LogisticRegression(max_iter=500, random_state=seed)),
-            "decision_tree": DecisionTreeClassifier(max_depth=TREE_DEPTH, random_state=seed),
-        }
-    else:
-        models = {
-            "linear_regression": make_pipeline(StandardScaler(), LinearRegression()),
-            "decision_tree": DecisionTreeRegressor(max_depth=TREE_DEPTH, random_state=seed),
-        }
     splits = {}
     for split in ("train", "val", "test"):
         X, y = data.split_arrays(split)
         splits[split] = (_flat(X) if cols is None else np.take(_flat(X), cols, axis=1), y)
     results: dict[str, dict[str, Any]] = {}
-    for name, model in models.items():
+    for name in names:
         check_stop(should_stop)
+        X, y, entry_notes = X_fit, y_fit, list(notes)
+        if name in SLOW:
+            rows = max(SLOW_MIN_ROWS, SLOW_MAX_CELLS // max(X.shape[1], 1))
+            X, y, extra = _subsample(X, y, rows, np.random.default_rng(seed + 1),
+                                     len(data.X_train))
+            if extra:  # a smaller sample than the other models': its note replaces theirs
+                entry_notes = [n for n in notes if not n.startswith("fitted on a random")]
+                entry_notes += extra
+        model, said = _model(name, not classes, seed, X)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; the scores tell the story
-            model.fit(X_fit, y_fit)
-        entry: dict[str, Any] = {"fit_seconds": time.perf_counter() - t0, "notes": list(notes)}
-        for split, (Xf, y) in splits.items():
+            model.fit(X, y)
+        entry: dict[str, Any] = {"fit_seconds": time.perf_counter() - t0,
+                                 "notes": said + entry_notes}
+        for split, (Xf, yf) in splits.items():
             check_stop(should_stop)
             metrics: dict[str, Any] = {"n": int(len(Xf))}
             if len(Xf):
                 if classes:
                     metrics.update(classification_metrics(
-                        y, _full_proba(model, Xf, data.n_outputs), data.class_names))
+                        yf, _full_proba(model, Xf, data.n_outputs), data.class_names))
                 else:
-                    metrics.update(regression_metrics(y, model.predict(Xf)))
+                    metrics.update(regression_metrics(yf, model.predict(Xf)))
             entry[split] = metrics
         results[name] = entry
     return results

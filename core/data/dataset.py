@@ -18,7 +18,11 @@ import numpy as np
 if TYPE_CHECKING:  # pandas takes 0.4 s to import; the window must show before that
     import pandas as pd
 
-Task = Literal["classification", "regression"]
+# "reconstruct": an autoencoder's task. The network's targets are its own encoded inputs
+# (``core.data.tensors``); a ``Dataset`` keeps the task of its labels (``Dataset.task``)
+# and marks the choice in ``info["reconstruct"]`` (``training_task``), so every view that
+# colours or splits by the labels still sees classes or values.
+Task = Literal["classification", "regression", "reconstruct"]
 Modality = Literal["sequence", "tabular", "image"]
 
 
@@ -75,8 +79,21 @@ class Dataset:
 
     @property
     def n_outputs(self) -> int:
-        """Units the network's output layer needs: classes, or 1 for regression."""
+        """Units the network's output layer needs for the labels: classes, or 1 for
+        regression (a reconstruct run needs one per input value: ``output_units``)."""
         return self.n_classes if self.task == "classification" else 1
+
+    @property
+    def training_task(self) -> Task:
+        """What a network trained on this dataset learns: the labels' task, or
+        "reconstruct" when the user chose to reconstruct the inputs (``LoadOptions.task``)."""
+        return "reconstruct" if self.info.get("reconstruct") else self.task
+
+    def output_units(self, input_shape: tuple[int, ...]) -> int:
+        """Output units of a network on encoded inputs of ``input_shape``."""
+        if self.training_task == "reconstruct":
+            return int(np.prod(input_shape))
+        return self.n_outputs
 
     def subset(self, idx: np.ndarray) -> Dataset:
         """The same dataset restricted to ``idx`` (for previews, k-fold, prediction)."""

@@ -1,4 +1,4 @@
-"""Sequences -> numbers: one-hot matrices, k-mer profiles, reverse complements.
+"""Sequences -> numbers: one-hot matrices, integer codes, k-mer profiles, reverse complements.
 
 Everything here works on whole batches with numpy lookup tables over the sequence bytes,
 because a course data set (100,000 reads of 1 kb) must encode in seconds on a laptop.
@@ -10,6 +10,8 @@ Conventions:
   - IUPAC ambiguity letters are spread evenly over the letters they stand for in one-hot
     (N = 0.25 each, R = 0.5 A + 0.5 G; protein X = 1/20 each, B = D/N, Z = E/Q, J = I/L)
     and k-mers holding one are skipped;
+  - integer codes (for Embedding layers) are 1..A in channel order (DNA A=1 C=2 G=3 T/U=4),
+    0 for padding and for every other letter (ambiguity letters included), as float32;
   - ``both_strands`` k-mer profiles are *summed*: each k-mer's count plus the count of its
     reverse complement, i.e. the profile of the sequence plus that of its other strand.
     The columns stay all 4**k k-mers, so a profile and its strand partner read the same.
@@ -105,6 +107,40 @@ def one_hot(seqs: Sequence[str], alphabet: str, length: int) -> np.ndarray:
         text = "".join(s[:length].ljust(length, "\0") for s in seqs[start:stop])
         codes = _bytes(text).reshape(stop - start, length)
         np.take(rows, codes, out=out_rows[start:stop])
+    return out
+
+
+def integer_codes(seqs: Sequence[str], alphabet: str, length: int) -> np.ndarray:
+    """float32 (N, length): 1..A for the alphabet's letters in channel order (either case;
+    RNA ``U`` has T's code), 0 for padding and any other letter. Shorter sequences are
+    padded with zeros at the end, longer ones truncated (as ``one_hot``)."""
+    known = _codes(alphabet)
+    table = np.where(known == 255, 0, known.astype(np.float32) + 1).astype(np.float32)
+    out = np.empty((len(seqs), length), dtype=np.float32)
+    for start, stop in _row_chunks(np.full(len(seqs), length), _CHUNK_CHARS):
+        text = "".join(s[:length].ljust(length, "\0") for s in seqs[start:stop])
+        np.take(table, _bytes(text).reshape(stop - start, length), out=out[start:stop])
+    return out
+
+
+def reverse_complement_codes(X: np.ndarray) -> np.ndarray:
+    """Reverse complement of a nucleotide ``integer_codes`` batch (N, L).
+
+    Codes 1..4 (A, C, G, T) become 5 - code, 0 stays 0, positions are reversed and each
+    row is shifted so its padding stays at the end. Padding and unknown letters share the
+    code 0, so unknown letters at a sequence's very end move to the end with the padding.
+    """
+    flipped = np.where(X > 0, 5 - X, 0).astype(X.dtype)[:, ::-1]
+    n, length = X.shape
+    shift = np.argmax(flipped > 0, axis=1)  # leading zeros = the padding, now in front
+    if not shift.any():
+        return np.ascontiguousarray(flipped)
+    out = np.empty_like(X)
+    step = max(1, _CHUNK_CHARS // max(length, 1))
+    for a in range(0, n, step):
+        b = min(a + step, n)
+        idx = (np.arange(length, dtype=np.int64) + shift[a:b, None]) % length
+        out[a:b] = np.take_along_axis(flipped[a:b], idx, axis=1)
     return out
 
 
@@ -277,11 +313,13 @@ def _sparse_counts(
 
 
 class SequencePreprocessing:
-    """One-hot (L, A) or k-mer profile (A**k,) encoding, fitted on the training split.
+    """One-hot (L, A), integer codes (L,) or k-mer profile (A**k,) encoding, fitted on the
+    training split.
 
-    Fitting fixes the one-hot length (``options.length`` or the longest training sequence,
-    capped at ``max_length``) so validation, test and new sequences are padded/truncated
-    exactly as training was. Everything is saved by ``to_dict`` for a run bundle.
+    Fitting fixes the one-hot / integer length (``options.length`` or the longest training
+    sequence, capped at ``max_length``) so validation, test and new sequences are
+    padded/truncated exactly as training was. Everything is saved by ``to_dict`` for a run
+    bundle.
     """
 
     kind = "sequence"
@@ -297,8 +335,9 @@ class SequencePreprocessing:
         max_length: int = 2000,
         rc_augment: bool = False,
     ) -> None:
-        if encoding not in ("onehot", "kmer"):
-            raise DataError(f"unknown sequence encoding {encoding!r}; use onehot or kmer")
+        if encoding not in ("onehot", "integer", "kmer"):
+            raise DataError(
+                f"unknown sequence encoding {encoding!r}; use onehot, integer or kmer")
         if alphabet not in ("DNA", "RNA", "protein"):
             raise DataError(f"unknown alphabet {alphabet!r}; use DNA, RNA or protein")
         if encoding == "kmer":
@@ -332,7 +371,7 @@ class SequencePreprocessing:
 
     def fit(self, ds: Dataset, train_idx: np.ndarray) -> None:
         self._check_alphabet(ds)
-        if self.encoding == "onehot" and self.length is None:
+        if self.encoding in ("onehot", "integer") and self.length is None:
             longest = max((len(ds.records[i]) for i in train_idx), default=1)
             self.length = max(1, min(longest, self.max_length))
 
@@ -354,6 +393,8 @@ class SequencePreprocessing:
             if padded or truncated
             else []
         )
+        if self.encoding == "integer":
+            return integer_codes(seqs, self.alphabet, self.length)
         return one_hot(seqs, self.alphabet, self.length)
 
     def _check_alphabet(self, ds: Dataset) -> None:
@@ -370,12 +411,14 @@ class SequencePreprocessing:
             return (channels**self.k,)
         if self.length is None:
             raise RuntimeError("SequencePreprocessing.input_shape needs fit first")
-        return (self.length, channels)
+        return (self.length,) if self.encoding == "integer" else (self.length, channels)
 
     @property
     def feature_names(self) -> list[str]:
         if self.encoding == "kmer":
             return kmer_names(self.k, self.alphabet)
+        if self.encoding == "integer":  # one code per position, counted from 1
+            return [str(pos + 1) for pos in range(self.input_shape[0])]
         letters = "ACGU" if self.alphabet == "RNA" else _letters(self.alphabet)
         return [f"{pos}:{b}" for pos in range(self.input_shape[0]) for b in letters]
 
@@ -384,6 +427,7 @@ class SequencePreprocessing:
 
         A k-mer profile's reverse complement is the same profile with columns permuted;
         a both-strands profile already counts both strands, so nothing is added then.
+        Integer codes are complemented and reversed (``reverse_complement_codes``).
         """
         if not self.rc_augment or self.alphabet == "protein":
             return X, y
@@ -391,6 +435,8 @@ class SequencePreprocessing:
             if self.both_strands:
                 return X, y
             flipped = X[:, _rc_permutation(self.k)]
+        elif self.encoding == "integer":
+            flipped = reverse_complement_codes(X)
         else:
             flipped = reverse_complement_onehot(X)
         return np.concatenate((X, flipped)), np.concatenate((y, y))

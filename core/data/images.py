@@ -390,10 +390,6 @@ class ImagePreprocessing:
         c, h, w = self.input_shape
         return [f"c{k}:{y}:{x}" for k in range(c) for y in range(h) for x in range(w)]
 
-    def augment(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """No augmentation yet: flips are not label-preserving for every image task."""
-        return X, y
-
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "shape": None if self.shape is None else list(self.shape)}
 

@@ -9,6 +9,7 @@ loader, duplicates are removed and groups made as the options ask (``core.data.g
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from core.data.dataset import Dataset
@@ -65,8 +66,17 @@ def load_dataset(
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
 ) -> Dataset:
-    """Load any supported input; raises ``DataError`` with a one-line message."""
+    """Load any supported input; raises ``DataError`` with a one-line message.
+
+    ``options.task == "reconstruct"``: the loader infers the labels' task as usual (the
+    labels stay, for colouring), and the dataset is marked ``info["reconstruct"]``.
+    """
     options = options or LoadOptions()
+    if options.task == "reconstruct":
+        ds = load_dataset(source, dataclasses.replace(options, task=None), progress,
+                          should_stop)
+        ds.info["reconstruct"] = True
+        return ds
     if source.startswith("demo:"):
         from core.data.demos import load_demo
 

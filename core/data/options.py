@@ -24,7 +24,9 @@ class LoadOptions:
     format: str | None = None  # "fasta", "csv", "images", "idx"; None = guess
     labels: str | None = None  # labels table for a FASTA (id + label/target columns)
     target: str | None = None  # target column of a table
-    task: str | None = None  # force "classification" or "regression"
+    # force "classification" or "regression"; "reconstruct" reads the labels as the file
+    # suggests and trains the network to rebuild its inputs (``core.data.load``)
+    task: str | None = None
     features: list[str] | None = None  # feature columns of a table (default: all others)
     sequence_column: str | None = None  # table column holding sequences ("" = never)
     missing: str = "impute"  # "impute" (median / most frequent) or "drop" rows
@@ -56,11 +58,13 @@ class EncodingOptions:
     """User choices for turning records into tensors (mirrors the CLI flags)."""
 
     # sequences
-    encoding: str = "onehot"  # "onehot" or "kmer"
+    # "onehot" (L, A); "integer" (L,) codes 0 = padding / unknown, 1..A = the letters, for
+    # Embedding layers; "kmer" (A**k,) profile
+    encoding: str = "onehot"
     k: int = 3  # k-mer length (1..8) when encoding == "kmer"
     kmer_normalize: bool = True  # frequencies (True) or raw counts (False)
     both_strands: bool = False  # add reverse-complement k-mers (DNA only)
-    length: int | None = None  # one-hot length; None = longest, capped at max_length
+    length: int | None = None  # one-hot / integer length; None = longest, capped at max_length
     max_length: int = 2000
     rc_augment: bool = False  # DNA: add reverse complements of training sequences
     # tables (rows with missing values are dropped at load time: LoadOptions.missing)

@@ -49,6 +49,8 @@ def summarize(
         d["target_range"] = [float(t.min()), float(t.max())]
     if "task_reason" in ds.info:
         d["task_reason"] = ds.info["task_reason"]
+    if ds.info.get("reconstruct"):
+        d["reconstruct"] = True
     d.update(_modality_facts(ds))
     codes = record_codes(ds)
     d["duplicates"] = count_duplicates(codes)
@@ -112,9 +114,11 @@ def _leakage_warnings(ds: Dataset, split: Split, codes: np.ndarray) -> list[str]
 
 
 def _length_warnings(ds: Dataset, preprocessing: Preprocessing) -> list[str]:
-    """Padding / truncation of one-hot sequences when the preprocessing has not said it."""
+    """Padding / truncation of one-hot or integer sequences when the preprocessing has not
+    said it."""
     settings = preprocessing.to_dict()
-    if ds.modality != "sequence" or settings.get("encoding") != "onehot" or not len(ds):
+    if (ds.modality != "sequence" or settings.get("encoding") not in ("onehot", "integer")
+            or not len(ds)):
         return []
     length = int(preprocessing.input_shape[0])
     lengths = np.fromiter((len(s) for s in ds.records), dtype=np.int64, count=len(ds))
@@ -136,6 +140,9 @@ def format_summary(d: dict[str, Any]) -> str:
     ]
     if d.get("unlabelled"):
         rows.append(("labels", "none (inputs for prediction)"))
+    if d.get("reconstruct"):
+        rows.append(("training", "reconstruct the inputs (autoencoder); the labels only "
+                                 "colour the pictures"))
     if "alphabet" in d:
         rows.append(("alphabet", str(d["alphabet"])))
         rows.append(("length", f"{d['length_min']} / {d['length_median']:g} / {d['length_max']}"

@@ -508,10 +508,6 @@ class TabularPreprocessing:
             names += [c.name] if c.kind == "numeric" else [f"{c.name}={v}" for v in c.categories]
         return names
 
-    def augment(self, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Tables have no label-preserving transformation: rows pass unchanged."""
-        return X, y
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

@@ -22,6 +22,12 @@ class TensorData:
     X arrays are float32 of shape (N, *input_shape). y arrays are int64 class indices for
     classification and float32 values for regression (shape (N,) for one output, (N, k)
     for k outputs). Validation and test sets may be empty (0 rows).
+
+    Task "reconstruct" (an autoencoder): each y is a copy of its X flattened to
+    (N, prod(input_shape)) float32, ``n_outputs`` is that product and ``class_names`` is
+    None (the network predicts no class). The file's own labels stay in ``labels_*`` (class
+    indices into ``label_names``, or values when ``label_names`` is None) to colour the
+    pictures, e.g. the bottleneck's embedding; other tasks leave them None.
     """
 
     X_train: np.ndarray
@@ -37,6 +43,11 @@ class TensorData:
     feature_names: list[str] = field(default_factory=list)
     ids_test: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # preprocessing facts, augmentation
+    labels_train: np.ndarray | None = None
+    labels_val: np.ndarray | None = None
+    labels_test: np.ndarray | None = None
+    label_names: list[str] | None = None
+    layout: str = ""  # what the inputs are (``input_layout``); "" when not known
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.X_train), "val": len(self.X_val), "test": len(self.X_test)}
@@ -46,6 +57,14 @@ class TensorData:
         if name not in ("train", "val", "test"):
             raise ValueError(f"unknown split {name!r}")
         return getattr(self, f"X_{name}"), getattr(self, f"y_{name}")
+
+    def split_labels(self, name: str) -> tuple[np.ndarray, list[str] | None] | None:
+        """(class indices or values, class names or None) of a split, for colouring:
+        ``y`` itself for classification, ``labels_*`` for reconstruct; None for numbers."""
+        if self.task == "classification":
+            return self.split_arrays(name)[1], self.class_names
+        labels = getattr(self, f"labels_{name}", None) if self.task == "reconstruct" else None
+        return None if labels is None else (labels, self.label_names)
 
     @classmethod
     def from_arrays(
@@ -61,6 +80,7 @@ class TensorData:
         class_names: list[str] | None = None,
         feature_names: list[str] | None = None,
         ids_test: list[str] | None = None,
+        layout: str = "",
     ) -> TensorData:
         """Build from plain arrays (tests, benchmarks, the Playground).
 
@@ -97,6 +117,7 @@ class TensorData:
             input_shape=tuple(int(s) for s in X_train.shape[1:]),
             feature_names=feature_names or [f"x{i}" for i in range(n_features)],
             ids_test=ids_test or [str(i) for i in range(len(X_te))],
+            layout=layout,
         )
 
 
@@ -127,7 +148,9 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
     X_train, y_train = encode(split.train, "training")
     X_val, y_val = encode(split.val, "validation")
     X_test, y_test = encode(split.test, "test")
-    augment = getattr(preprocessing, "augment", None)  # optional: not every modality has one
+    # Only sequences have one (reverse complements added once); the random per-batch
+    # augmentation of images and sequences is the trainer's (core.train.augment).
+    augment = getattr(preprocessing, "augment", None)
     if augment is not None:
         n_before = len(X_train)
         X_train, y_train = augment(X_train, y_train)
@@ -135,12 +158,58 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
         y_train = np.asarray(y_train, dtype=ydt)
         if len(X_train) != n_before:
             notes.append(f"augmentation: {n_before} training samples became {len(X_train)}")
-    return TensorData(
+    class_names = list(ds.class_names) if ds.class_names else None
+    data = TensorData(
         X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
         X_test=X_test, y_test=y_test, task=ds.task, n_outputs=ds.n_outputs,
-        class_names=list(ds.class_names) if ds.class_names else None,
+        class_names=class_names,
         input_shape=tuple(int(s) for s in preprocessing.input_shape),
         feature_names=list(preprocessing.feature_names),
         ids_test=[ds.ids[i] for i in split.test],
         notes=notes,
+        layout=input_layout(getattr(preprocessing, "kind", ""),
+                            getattr(preprocessing, "alphabet", None),
+                            getattr(preprocessing, "encoding", "")),
     )
+    if ds.training_task == "reconstruct":
+        as_reconstruction(data, class_names)
+        if ds.info.get("unlabelled"):  # zeros standing in for labels colour nothing
+            data.labels_train = data.labels_val = data.labels_test = None
+            data.label_names = None
+    return data
+
+
+def as_reconstruction(data: TensorData, label_names: list[str] | None = None) -> TensorData:
+    """Turn ``data`` (in place) into an autoencoder's: targets = the inputs, flattened.
+
+    The previous targets move to ``labels_*`` (``label_names`` names their classes). The
+    targets are copies, so noise added to a training batch's inputs never reaches them.
+    Augmented training rows are already in X, so their targets follow them.
+    """
+    classes = data.task == "classification"
+    for name in ("train", "val", "test"):
+        X, y = data.split_arrays(name)
+        setattr(data, f"labels_{name}", y)
+        setattr(data, f"y_{name}", X.reshape(len(X), -1).astype(np.float32, copy=True)
+                if len(X) else np.zeros((0, int(np.prod(data.input_shape))), np.float32))
+    data.label_names = label_names if classes else None
+    data.task = "reconstruct"
+    data.n_outputs = int(np.prod(data.input_shape))
+    data.class_names = None
+    return data
+
+
+def input_layout(modality: str, alphabet: str | None = None, encoding: str = "") -> str:
+    """What a run's inputs are, in one word: "image", "table", or ``encoding:alphabet`` for
+    sequences ("onehot:DNA", "integer:RNA", "kmer:protein"); "" for anything else.
+
+    Augmentation (``core.train.augment``) reads it to know which transformations fit.
+    ``modality`` is a ``Dataset.modality`` or a preprocessing's ``kind``.
+    """
+    if modality == "image":
+        return "image"
+    if modality == "tabular":
+        return "table"
+    if modality == "sequence":
+        return f"{encoding or 'onehot'}:{alphabet or 'DNA'}"
+    return ""

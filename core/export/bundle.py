@@ -130,18 +130,26 @@ class LoadedBundle:
         """(predictions, probabilities) for every record of ``ds`` (see core.nn.predict)."""
         from core.nn.predict import predict
 
+        return predict(self.model, self._encoded(ds), self.task)
+
+    def _encoded(self, ds: Dataset) -> np.ndarray:
         if self.playground is not None:  # a table from elsewhere may lack the extras
             ds = restore_features(ds, self.playground)
-        X = self.preprocessing.transform(ds)
-        return predict(self.model, X, self.task)
+        return self.preprocessing.transform(ds)
 
     def evaluate(self, ds: Dataset) -> dict[str, Any]:
         """Metrics of the model on labelled ``ds`` (from ``load_data(labelled=True)``)."""
-        from core.metrics import classification_metrics, regression_metrics
+        from core.metrics import (
+            classification_metrics,
+            reconstruction_metrics,
+            regression_metrics,
+        )
 
         pred, proba = self.predict(ds)
         out: dict[str, Any] = {"n": len(ds)}
-        if self.task == "classification":
+        if self.task == "reconstruct":  # the targets are the encoded inputs themselves
+            out.update(reconstruction_metrics(self._encoded(ds), pred))
+        elif self.task == "classification":
             out.update(classification_metrics(ds.targets, proba, self.class_names))
         else:
             out.update(regression_metrics(ds.targets, pred))
@@ -216,7 +224,7 @@ def reading_options(outcome: TrainingOutcome) -> LoadOptions:
     Playground extras: they are computed from the two base columns (``load_data``).
     """
     ds, opts = outcome.dataset, copy.deepcopy(outcome.load_options)
-    opts.task = ds.task
+    opts.task = ds.training_task  # "reconstruct" reads new data as inputs-as-targets too
     opts.labels = opts.split_column = opts.group_column = None
     opts.target = opts.target or ds.info.get("target_column")
     opts.sequence_column = opts.sequence_column or ds.info.get("sequence_column")

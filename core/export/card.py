@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.nn.shapes import summary_text
+from core.train.augment_options import format_augment
 from core.train.config import TrainConfig
 from core.train.report import frame_markdown, results_frame
 from core.train.run import TrainingOutcome
@@ -65,7 +66,8 @@ def model_card(outcome: TrainingOutcome, metrics: dict[str, Any]) -> str:
         "## Network",
         "",
         "```",
-        summary_text(outcome.summary, config.batch_size or data.sizes()["train"]),
+        summary_text(outcome.summary, config.batch_for(data.sizes()["train"]),
+                     config.optimizer, config.momentum),
         "```",
         "",
         "## Training",
@@ -135,5 +137,9 @@ def _config_table(config: TrainConfig) -> str:
     for key, value in config.to_dict().items():
         if key in always or (value != defaults[key] and key not in ("extra", "seed")):
             shown = "full batch" if key == "batch_size" and value is None else value
+            if key == "augment":  # the --augment spelling: hflip,rotate=10
+                shown = format_augment(value)
+            if key == "batch_size" and value == 0:
+                shown = "auto"
             rows.append(f"| {key} | {_fmt(shown)} |")
     return "\n".join(rows)

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.nn.attention import CodeEmbedding, PositionalEncoding, SelfAttention, TransformerBlock
 from core.nn.layers import ACTIVATION_KINDS, resolved_params
 from core.nn.shapes import (
     LayerInfo,
@@ -85,6 +86,17 @@ class Residual(nn.Module):
         return self.skip(x) + self.inner(x)
 
 
+class Reshape(nn.Module):
+    """(N, ...) -> (N, *shape); ``shape`` is fully resolved, so only the batch axis is -1."""
+
+    def __init__(self, shape: Shape) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape((-1, *self.shape))
+
+
 class Network(nn.Sequential):
     """The built model: one child per row of the summary's top level, output layer last."""
 
@@ -149,9 +161,40 @@ def _norm(kind: str, s: Shape) -> nn.Module:
     return ChannelsLast(nn.BatchNorm1d(ch)) if len(s) == 2 else nn.BatchNorm1d(ch)
 
 
-def _layer_module(layer: LayerSpec, s: Shape) -> nn.Module:
-    """The module of a non-residual layer whose input shape is ``s``."""
+def _upsampling(kind: str, p: dict[str, Any], s: Shape, out: Shape) -> nn.Module:
+    """Upsample and ConvTranspose (1-D ones on channels-last sequences), and Reshape."""
+    one_d = kind.endswith("1D")
+    if kind == "Reshape":
+        return Reshape(out)
+    if kind.startswith("Upsample"):
+        mode = p["mode"] if p["mode"] == "nearest" else ("linear" if one_d else "bilinear")
+        # a whole-number factor, so nearest and linear sizes are exact in torch and ONNX
+        up = nn.Upsample(scale_factor=float(p["factor"]), mode=mode,
+                         **({} if mode == "nearest" else {"align_corners": False}))
+        return ChannelsLast(up) if one_d else up
+    cls = nn.ConvTranspose1d if one_d else nn.ConvTranspose2d
+    conv = cls(s[channel_axis(s)], p["filters"], p["kernel"], stride=p["stride"])
+    return _with_activation(ChannelsLast(conv) if one_d else conv, p["activation"],
+                            -1 if one_d else 1)
+
+
+def _attention(kind: str, p: dict[str, Any], s: Shape) -> nn.Module:
+    if kind == "Embedding":
+        return CodeEmbedding(p["vocab"], p["dim"])
+    if kind == "PositionalEncoding":
+        return PositionalEncoding(s[0], s[1], p["mode"] == "learned")
+    if kind == "MultiHeadAttention":
+        return SelfAttention(s[1], p["heads"], p["dropout"])
+    return TransformerBlock(s[1], p["heads"], p["ff"], p["dropout"])
+
+
+def _layer_module(layer: LayerSpec, s: Shape, out: Shape) -> nn.Module:
+    """The module of a non-residual layer whose input shape is ``s`` and output ``out``."""
     kind, p = layer.kind, resolved_params(layer)
+    if kind in ("Embedding", "PositionalEncoding", "MultiHeadAttention", "TransformerBlock"):
+        return _attention(kind, p, s)
+    if kind.startswith(("Upsample", "ConvTranspose", "Reshape")):
+        return _upsampling(kind, p, s, out)
     if kind == "Dense":
         return _with_activation(nn.Linear(s[-1], p["units"]), p["activation"])
     if kind == "Flatten":
@@ -190,7 +233,7 @@ class _Builder:
 
     def layer(self, layer: LayerSpec, s: Shape, path: Path) -> nn.Module:
         if layer.kind != "Residual":
-            return _layer_module(layer, s)
+            return _layer_module(layer, s, self.shapes[path])
         inner = nn.Sequential(*self.stack(layer.layers or [], s, path))
         proj = residual_projection(s, self.shapes[path])
         if proj is None:

@@ -31,6 +31,32 @@ class Embedding:
     n_features: int  # activations per sample at that layer
 
 
+def bottleneck_path(summary: Any) -> tuple[int, ...] | None:
+    """Path of the narrowest hidden layer of ``summary`` (``core.nn.shapes.NetworkSummary``)
+    by values per sample: an autoencoder's code. The first of equally narrow layers wins
+    (a Dense before its Dropout: the layer that makes the code). Layers inside a residual
+    block are passed over (the skip path carries the full width around them), and so are
+    the automatic Flatten and output layers; None when no hidden layer has a known size.
+    """
+    best: tuple[int, tuple[int, ...]] | None = None
+    for info in summary.layers:
+        if info.auto or len(info.path) != 1 or not info.output_shape:
+            continue
+        size = int(np.prod(info.output_shape))
+        if best is None or size < best[0]:
+            best = (size, tuple(info.path))
+    return None if best is None else best[1]
+
+
+def bottleneck_width(summary: Any) -> int | None:
+    """Values per sample at ``bottleneck_path`` (None without a hidden layer)."""
+    path = bottleneck_path(summary)
+    if path is None:
+        return None
+    info = next(i for i in summary.layers if tuple(i.path) == path)
+    return int(np.prod(info.output_shape))
+
+
 def layer_activations(model: Any, X: np.ndarray, path: Sequence[int],
                       batch_size: int = 1024) -> np.ndarray:
     """The output of the layer at ``path`` (``core.nn.build.layer_modules``) for rows

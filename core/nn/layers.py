@@ -20,6 +20,8 @@ GROUPS = (
     "Normalization and regularization",
     "Activation",
     "Residual block",
+    "Attention and embedding",
+    "Upsampling and reshaping",
 )
 
 # Lower-case activation names a Dense or convolution layer can apply after itself;
@@ -42,7 +44,7 @@ class ParamSpec:
     """One editable parameter: its type, default, limits and a one-sentence tooltip."""
 
     name: str
-    type: str  # "int", "float", "bool" or "choice"
+    type: str  # "int", "float", "bool", "choice" or "shape" (sizes as text: "8,16", "-1,4")
     default: Any
     minimum: float | None = None
     maximum: float | None = None
@@ -110,6 +112,36 @@ def _recurrent_params() -> list[ParamSpec]:
     ]
 
 
+def _heads(default: int = 4) -> ParamSpec:
+    return ParamSpec("heads", "int", default, 1, 64,
+                     help="Attention heads working side by side; each reads "
+                          "channels / heads of the channels, so heads must divide them.")
+
+
+def _dropout(default: float, what: str) -> ParamSpec:
+    return ParamSpec("dropout", "float", default, 0.0, 0.9,
+                     help=f"Fraction of {what} zeroed at each training step (a regularizer).")
+
+
+def _upsample_params(linear_help: str) -> list[ParamSpec]:
+    return [
+        ParamSpec("factor", "int", 2, 1, 16,
+                  help="How many times longer each spatial axis becomes."),
+        ParamSpec("mode", "choice", "nearest", choices=("nearest", "linear"),
+                  help=linear_help),
+    ]
+
+
+def _conv_transpose_params(kernel_help: str) -> list[ParamSpec]:
+    return [
+        ParamSpec("filters", "int", 32, 1, 4096,
+                  help="Number of learned patterns painted into the output; one per channel."),
+        ParamSpec("kernel", "int", 2, 1, 64, help=kernel_help),
+        _stride("Step between painted patches; 2 doubles the output size.", default=2),
+        _activation("relu"),
+    ]
+
+
 def _activation_kind(kind: str, description: str) -> LayerKind:
     return LayerKind(kind, "Activation", description)
 
@@ -171,6 +203,54 @@ _KINDS = [
     LayerKind("Residual", "Residual block",
               "Adds the block's input to the output of its inner layers (a skip connection), "
               "so deep networks train easily."),
+    LayerKind("Embedding", "Attention and embedding",
+              "Looks up a learned vector for each integer code, so letters become "
+              "trainable points in space (use the integer encoding).",
+              [ParamSpec("vocab", "int", 32, 2, 100_000,
+                         help="Number of distinct codes (code 0 is padding); at least the "
+                              "alphabet size + 1: 5 for DNA, 21 for protein."),
+               ParamSpec("dim", "int", 16, 1, 4096,
+                         help="Length of the vector each code becomes (the output channels).")]),
+    LayerKind("PositionalEncoding", "Attention and embedding",
+              "Adds a signal that says where each position is, because attention alone "
+              "cannot tell the order of a sequence.",
+              [ParamSpec("mode", "choice", "sinusoidal", choices=("sinusoidal", "learned"),
+                         help="'sinusoidal' adds fixed waves of many wavelengths (no weights); "
+                              "'learned' trains one vector per position.")]),
+    LayerKind("MultiHeadAttention", "Attention and embedding",
+              "Lets every position look at every other and mix in what is relevant to it "
+              "(self-attention): long-range interactions in one layer.",
+              [_heads(), _dropout(0.0, "attention weights")]),
+    LayerKind("TransformerBlock", "Attention and embedding",
+              "Self-attention then a small per-position MLP, each with layer norm and a skip "
+              "connection: the building block of transformers.",
+              [_heads(),
+               ParamSpec("ff", "int", 128, 1, 65536,
+                         help="Width of the feed-forward layer applied at every position."),
+               _dropout(0.1, "attention weights and feed-forward outputs")]),
+    LayerKind("Upsample1D", "Upsampling and reshaping",
+              "Stretches a sequence by repeating (or interpolating) each position, "
+              "e.g. to go back up after pooling.",
+              _upsample_params("'nearest' repeats each position; 'linear' interpolates "
+                               "between neighbours.")),
+    LayerKind("Upsample2D", "Upsampling and reshaping",
+              "Enlarges an image by repeating (or interpolating) each pixel.",
+              _upsample_params("'nearest' repeats each pixel; 'linear' interpolates "
+                               "bilinearly between neighbours.")),
+    LayerKind("ConvTranspose1D", "Upsampling and reshaping",
+              "A learned upsampling: each position paints a learned pattern into a longer "
+              "output (the reverse of a strided convolution).",
+              _conv_transpose_params("Length of the pattern each position paints.")),
+    LayerKind("ConvTranspose2D", "Upsampling and reshaping",
+              "A learned upsampling: each pixel paints a learned square patch into a larger "
+              "image (the reverse of a strided convolution).",
+              _conv_transpose_params("Side of the square patch each pixel paints.")),
+    LayerKind("Reshape", "Upsampling and reshaping",
+              "Rearranges the same values into another shape, e.g. a vector of 64 into an "
+              "8x8 image or a sequence of 16 positions with 4 channels.",
+              [ParamSpec("shape", "shape", "-1,1",
+                         help="1 to 3 sizes separated by commas, such as 8,16 or 1,8,8; one "
+                              "may be -1 to take whatever is left.")]),
 ]
 
 LAYER_KINDS: dict[str, LayerKind] = {k.kind: k for k in _KINDS}
@@ -185,8 +265,49 @@ def default_layer(kind: str) -> LayerSpec:
     return LayerSpec(kind, params, [] if kind == "Residual" else None)
 
 
+def parse_shape(value: Any) -> tuple[int, ...]:
+    """The sizes of a "shape" parameter: text such as "8,16", "-1, 4" or "(1, 8, 8)", or a
+    JSON list of ints. 1 to 3 sizes, each positive or -1 (at most one -1, which shape
+    inference resolves against the input). Raises ``ValueError`` saying what is wrong."""
+    if isinstance(value, str):
+        tokens = value.strip().strip("()[]").replace(",", " ").split()
+    elif isinstance(value, (list, tuple)):
+        tokens = list(value)
+    else:
+        raise ValueError(f"must be sizes such as 8,16, got {value!r}")
+    try:
+        sizes = tuple(_size(t) for t in tokens)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be whole numbers separated by commas, such as 8,16 or "
+                         f"-1,4; got {value!r}") from None
+    if not 1 <= len(sizes) <= 3:
+        raise ValueError(f"must hold 1 to 3 sizes, such as 64, 8,16 or 1,8,8; got {value!r}")
+    if sizes.count(-1) > 1:
+        raise ValueError(f"may have only one -1 (the size left over), got {value!r}")
+    if any(n == 0 or n < -1 for n in sizes):
+        raise ValueError(f"sizes must be positive (or one -1), got {value!r}")
+    return sizes
+
+
+def _size(token: Any) -> int:
+    if isinstance(token, bool) or (isinstance(token, float) and not token.is_integer()):
+        raise ValueError(token)
+    return int(token)  # "8", 8 and 8.0 alike; "x", "1.5" and None raise
+
+
+def shape_text(sizes: tuple[int, ...]) -> str:
+    """The normalized text of a "shape" parameter: (8, 16) -> "8,16"."""
+    return ",".join(str(n) for n in sizes)
+
+
 def _check_value(p: ParamSpec, value: Any) -> str | None:
     """Why ``value`` is not acceptable for ``p``, or None when it is."""
+    if p.type == "shape":
+        try:
+            parse_shape(value)
+        except ValueError as exc:
+            return f"{p.name} {exc}"
+        return None
     if p.type == "bool":
         return None if isinstance(value, bool) else f"{p.name} must be true or false, got {value!r}"
     if p.type == "choice":
@@ -238,7 +359,8 @@ def validate_params(layer: LayerSpec) -> list[str]:
 
 def resolved_params(layer: LayerSpec) -> dict[str, Any]:
     """Every parameter of a valid layer, defaults filled in and values normalized
-    (whole-number floats from JSON become ints, choices lower-case)."""
+    (whole-number floats from JSON become ints, choices lower-case, a "shape" a tuple of
+    ints such as (-1, 4), its -1 still unresolved)."""
     lk = LAYER_KINDS[layer.kind]
     out: dict[str, Any] = {}
     for p in lk.params:
@@ -249,5 +371,7 @@ def resolved_params(layer: LayerSpec) -> dict[str, Any]:
             value = float(value)
         elif p.type == "choice":
             value = value.lower()
+        elif p.type == "shape":
+            value = parse_shape(value)
         out[p.name] = value
     return out

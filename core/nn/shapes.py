@@ -16,11 +16,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import SpecError
+from core.nn import shapes_extra
 from core.nn.layers import resolved_params, validate_params
+from core.nn.shape_base import Context as _Context
+from core.nn.shape_base import Shape, channel_axis
+from core.nn.shape_base import ShapeProblem as _Problem
+from core.nn.shape_base import need_image as _need_image
+from core.nn.shape_base import need_sequence as _need_sequence
 from core.nn.spec import LayerSpec, NetworkSpec
 
-Shape = tuple[int, ...]
 Path = tuple[int, ...]
+
+# Buffers each optimizer keeps per weight (torch's defaults): Adam, AdamW and Adadelta two
+# running averages, RMSprop and Adagrad one, plain SGD none. Momentum adds a velocity
+# buffer to SGD and RMSprop. Names as the summary prints them.
+_OPTIMIZER_STATE = {"sgd": 0, "adam": 2, "adamw": 2, "adadelta": 2, "rmsprop": 1, "adagrad": 1}
+_OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adadelta": "Adadelta",
+                    "rmsprop": "RMSprop", "adagrad": "Adagrad"}
+
+
+def optimizer_state(optimizer: str, momentum: float = 0.0) -> int:
+    """Extra float32 values an optimizer keeps per weight, e.g. 2 for Adam's moments."""
+    name = optimizer.lower()
+    if name not in _OPTIMIZER_STATE:
+        raise SpecError(f"unknown optimizer {optimizer!r}; use {', '.join(_OPTIMIZER_STATE)}")
+    return _OPTIMIZER_STATE[name] + (1 if momentum > 0 and name in ("sgd", "rmsprop") else 0)
+
+
+def optimizer_name(optimizer: str, momentum: float = 0.0) -> str:
+    """How the summary names an optimizer: "Adam", "SGD", "SGD with momentum"."""
+    name = _OPTIMIZER_NAMES.get(optimizer.lower(), optimizer)
+    return name + (" with momentum" if momentum > 0 and name in ("SGD", "RMSprop") else "")
 
 
 @dataclass
@@ -34,6 +60,9 @@ class LayerInfo:
     n_params: int
     error: str | None = None
     auto: bool = False  # the Flatten / output Dense added from the task
+    # values per example the layer keeps inside for the backward pass besides its output
+    # (attention's length x length scores); part of the memory estimate
+    inner_values: int = 0
 
     @property
     def number(self) -> str:
@@ -53,27 +82,25 @@ class NetworkSummary:
     def ok(self) -> bool:
         return not self.errors
 
-    def memory_per_batch(self, batch_size: int) -> int:
-        """Rough bytes needed to train one batch with Adam, in float32:
+    def memory_per_batch(self, batch_size: int, optimizer: str = "adam",
+                         momentum: float = 0.0) -> int:
+        """Rough bytes needed to train one batch with ``optimizer``, in float32:
 
-        ``16 * params`` (weights, gradients and Adam's two moment estimates, 4 bytes each)
-        ``+ 8 * activations * batch_size`` (every layer's output, input included, kept for the
-        backward pass plus its gradient, 4 bytes each). Temporary buffers inside torch kernels
-        and recurrent gates are not counted, so treat it as a lower bound.
+        ``4 * (2 + state) * params`` (weights, gradients and the optimizer's ``state``
+        buffers per weight, 4 bytes each: ``optimizer_state``, 2 for Adam, so 16 bytes; 0
+        for SGD without momentum, so 8; ``momentum`` > 0 adds one for SGD and RMSprop)
+        ``+ 8 * activations * batch_size`` (every layer's output, input included, and what
+        attention keeps inside, ``LayerInfo.inner_values``: its scores grow with the square
+        of the length; kept for the backward pass plus its gradient, 4 bytes each).
+        Temporary buffers inside torch kernels and recurrent gates are not counted, so treat
+        it as a lower bound.
         """
         values = math.prod(self.input_shape) + sum(
-            math.prod(info.output_shape) for info in self.layers if info.output_shape
+            math.prod(info.output_shape) + info.inner_values
+            for info in self.layers if info.output_shape
         )
-        return 16 * self.total_params + 8 * values * batch_size
-
-
-class _Problem(SpecError):
-    """A layer does not fit its input; the message is shown after "layer N Kind: "."""
-
-
-def channel_axis(shape: Shape) -> int:
-    """Index of the channel axis: first for images (C, H, W), last for (L, C) and (F,)."""
-    return 0 if len(shape) == 3 else len(shape) - 1
+        per_weight = 4 * (2 + optimizer_state(optimizer, momentum))
+        return per_weight * self.total_params + 8 * values * batch_size
 
 
 def same_padding(length: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
@@ -82,38 +109,6 @@ def same_padding(length: int, kernel: int, stride: int, dilation: int) -> tuple[
     out = -(-length // stride)
     total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - length, 0)
     return total // 2, total - total // 2
-
-
-@dataclass
-class _Context:
-    """Facts about the whole network that make error hints specific."""
-
-    input_rank: int
-
-
-def _need_sequence(kind: str, s: Shape, ctx: _Context) -> None:
-    if len(s) == 2:
-        return
-    if len(s) == 3:
-        hint = f"use {kind.replace('1D', '2D')} for images" if "1D" in kind else (
-            "images need Conv2D layers")
-    elif ctx.input_rank == 2:
-        hint = "move it before the layer that removed the length axis"
-    else:
-        hint = "use one-hot encoding or remove it"
-    raise _Problem(f"needs a sequence input (length, channels), got {s}; {hint}")
-
-
-def _need_image(kind: str, s: Shape, ctx: _Context) -> None:
-    if len(s) == 3:
-        return
-    if len(s) == 2:
-        hint = f"use {kind.replace('2D', '1D')} for sequences"
-    elif ctx.input_rank == 3:
-        hint = "move it before the layer that flattened the image"
-    else:
-        hint = "the data are not images; use Dense layers"
-    raise _Problem(f"needs an image input (channels, height, width), got {s}; {hint}")
 
 
 def _window_out(size: int, span: int, stride: int) -> int:
@@ -182,6 +177,8 @@ def _recurrent(kind: str, p: dict[str, Any], s: Shape, ctx: _Context) -> tuple[S
 
 def _layer_shape(kind: str, p: dict[str, Any], s: Shape, ctx: _Context) -> tuple[Shape, int]:
     """Output shape and parameter count of a non-residual layer, or a ``_Problem``."""
+    if kind in shapes_extra.KINDS:
+        return shapes_extra.layer_shape(kind, p, s, ctx)
     if kind == "Dense":
         return (*s[:-1], p["units"]), s[-1] * p["units"] + p["units"]
     if kind == "Flatten":
@@ -204,7 +201,9 @@ def layer_label(layer: LayerSpec) -> str:
     if validate_params(layer):
         return layer.kind
     p, kind = resolved_params(layer), layer.kind
-    if kind == "Dense":
+    if kind in shapes_extra.KINDS:
+        text = shapes_extra.label(kind, p)
+    elif kind == "Dense":
         text = f"Dense {p['units']}"
     elif kind in ("Conv1D", "Conv2D"):
         dims = 1 if kind == "Conv1D" else 2
@@ -286,8 +285,10 @@ class _Walker:
                         info.label += " + projection"
         elif not problems and s is not None:
             try:
-                info.output_shape, info.n_params = _layer_shape(
-                    layer.kind, resolved_params(layer), s, self.ctx)
+                p = resolved_params(layer)
+                info.output_shape, info.n_params = _layer_shape(layer.kind, p, s, self.ctx)
+                if layer.kind in shapes_extra.KINDS:
+                    info.inner_values = shapes_extra.inner_values(layer.kind, p, s)
             except _Problem as exc:
                 problems.append(str(exc))
         if problems:
@@ -356,8 +357,10 @@ def _human_bytes(n: int) -> str:
     return f"{n / 1024 ** exponent:.1f} {('KB', 'MB', 'GB')[exponent - 1]}"
 
 
-def summary_text(summary: NetworkSummary, batch_size: int = 32) -> str:
-    """A plain-text table in the style of torchinfo, for the clipboard and the CLI.
+def summary_text(summary: NetworkSummary, batch_size: int = 32, optimizer: str = "adam",
+                 momentum: float = 0.0) -> str:
+    """A plain-text table in the style of torchinfo, for the clipboard and the CLI; the
+    memory estimate is for ``optimizer`` (with ``momentum``) at ``batch_size``.
 
     A residual block's row counts only its own projection weights; its inner layers follow
     it indented, so the Param # column adds up to the total.
@@ -380,8 +383,9 @@ def summary_text(summary: NetworkSummary, batch_size: int = 32) -> str:
            f"Total params: {summary.total_params:,}",
            f"Input values per example: {math.prod(summary.input_shape):,}"]
     if summary.ok:
-        mem = _human_bytes(summary.memory_per_batch(batch_size))
-        out.append(f"Estimated training memory (batch {batch_size}, Adam): {mem}")
+        mem = _human_bytes(summary.memory_per_batch(batch_size, optimizer, momentum))
+        name = optimizer_name(optimizer, momentum)
+        out.append(f"Estimated training memory (batch {batch_size}, {name}): {mem}")
     else:
         out.append(line)
         out += [f"Error: {e}" for e in summary.errors]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from core.errors import TrainError
+from core.train.augment_options import AugmentOptions, format_augment, parse_augment
 
 LOSSES = ("auto", "cross_entropy", "bce", "mse", "mae", "huber")
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop", "adagrad", "adadelta")
-SCHEDULES = ("none", "step", "cosine", "plateau")
+SCHEDULES = ("none", "onecycle", "step", "cosine", "plateau")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -35,14 +37,16 @@ class TrainConfig:
         30, "One epoch = one pass over all training samples; more epochs fit the training "
         "data better but, past a point, only memorize it.", metavar="N")
     batch_size: int | None = _option(
-        32, "Samples per weight update: small batches update often but noisily, large ones "
-        "update smoothly but less often.", metavar="N|full", none="full")  # None: full batch
+        0, "Samples per weight update: small batches update often but noisily, large ones "
+        "update smoothly but less often; 'auto' takes about 1/32 of the training samples "
+        "(a power of two from 16 to 256, up to 1024 on a GPU).", metavar="N|auto|full",
+        none="full", words={"auto": 0})  # None: full batch; 0: auto (``batch_for``)
     optimizer: str = _option(
         "adam", "How the gradient becomes a weight change: SGD takes plain steps; Adam adapts "
         "a step size per weight and is a robust default.", choices=OPTIMIZERS)
     lr: float = _option(
-        1e-3, "Step size of each update: too high and the loss explodes or oscillates, too "
-        "low and it crawls.", metavar="X")
+        1e-2, "Step size of each update: too high and the loss explodes or oscillates, too "
+        "low and it crawls. With the one-cycle schedule it is the peak rate.", metavar="X")
     momentum: float = _option(
         0.0, "Keeps a running direction so updates roll through small bumps and noise (SGD "
         "and RMSprop); 0.9 is common.", metavar="X")
@@ -62,12 +66,18 @@ class TrainConfig:
     huber_delta: float = _option(
         1.0, "Huber loss: squared error for errors below delta, absolute error above, so "
         "outliers pull less.", metavar="X")
+    reconstruct_noise: float = _option(
+        0.0, "Reconstruct runs (autoencoders): the spread (standard deviation) of random "
+        "noise added to the inputs of each training batch while the target stays the clean "
+        "input, so the network learns to remove noise (a denoising autoencoder); 0 = none.",
+        metavar="STD")
     class_weights: str = _option(
         "none", "'balanced' counts mistakes on rare classes more, so the network cannot win "
         "by always predicting the common class.", choices=CLASS_WEIGHTS)
     schedule: str = _option(
-        "none", "Changes the learning rate during training: big steps first, then small "
-        "steps to settle into a minimum.", choices=SCHEDULES)
+        "onecycle", "Changes the learning rate during training: big steps first, then small "
+        "steps to settle into a minimum. One-cycle warms up over the first quarter of the "
+        "steps, then decays smoothly: a good model in fewer epochs.", choices=SCHEDULES)
     step_size: int = _option(
         10, "Step schedule: multiply the learning rate by gamma every this many epochs.",
         metavar="N")
@@ -105,14 +115,21 @@ class TrainConfig:
     batch_event_hz: float = _option(
         20.0, "How many times per second the per-batch loss is sent to the plot; lower it "
         "if the window feels sluggish.", metavar="HZ")
+    augment: dict[str, Any] = field(default_factory=dict, metadata={
+        "help": "Random changes to each training batch (never to validation or test data), "
+        "so the network sees a slightly different picture or sequence every epoch and "
+        "learns what matters instead of memorizing. Comma-separated: images hflip, vflip, "
+        "rotate=DEG, shift=PX, crop=AREA, brightness=X, noise=STD; one-hot sequences "
+        "shift=N, rc, mutate=RATE; 'off' for none.",
+        "metavar": "NAME[=X],...", "parse": parse_augment, "show": format_augment})
     extra: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Options of other front ends, kept with the run; the trainer ignores them."})
 
     def validate(self) -> None:
         if self.epochs < 1:
             raise TrainError("epochs must be at least 1")
-        if self.batch_size is not None and self.batch_size < 1:
-            raise TrainError("batch size must be at least 1 (or 'full')")
+        if self.batch_size is not None and self.batch_size < 0:
+            raise TrainError("batch size must be at least 1 (or 'auto' or 'full')")
         if not self.lr > 0:
             raise TrainError("learning rate must be greater than 0")
         if self.optimizer not in OPTIMIZERS:
@@ -125,11 +142,16 @@ class TrainConfig:
             raise TrainError(f"unknown device {self.device!r}; use {', '.join(DEVICES)}")
         if self.nesterov and (self.optimizer != "sgd" or self.momentum <= 0):
             raise TrainError("Nesterov needs the SGD optimizer with momentum > 0")
-        for name in ("l1", "l2", "weight_decay", "momentum"):
+        for name in ("l1", "l2", "weight_decay", "momentum", "reconstruct_noise"):
             if getattr(self, name) < 0:
                 raise TrainError(f"{name} must not be negative")
         if self.early_stopping is not None and self.early_stopping < 1:
             raise TrainError("early-stopping patience must be at least 1 epoch")
+        AugmentOptions.from_dict(self.augment)  # each value in range (fit: at run start)
+
+    def batch_for(self, n_train: int, device_type: str = "cpu") -> int:
+        """The samples per update a run of ``n_train`` samples uses (``batch_size`` resolved)."""
+        return resolve_batch_size(self.batch_size, n_train, device_type)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -146,6 +168,25 @@ class TrainConfig:
         if "betas" in d:
             d["betas"] = tuple(d["betas"])
         return cls(**d)
+
+
+def resolve_batch_size(batch_size: int | None, n_train: int, device_type: str = "cpu") -> int:
+    """None -> every sample; 0 ("auto") -> the power of two nearest ``n_train / 32``, from
+    16 to 256 on a CPU (32 to 1024 on a GPU, where a bigger batch costs little more time).
+
+    About 32 updates per epoch keeps small tables learning (150 iris rows get batches of
+    16), while a large set gets batches big enough that the per-batch overhead, not the
+    arithmetic, stops dominating: on 4,000 digits, 128 reaches sklearn's accuracy about
+    five times sooner than 32 (``make bench``, ``vs_sklearn_mlp``).
+    """
+    n = max(1, n_train)
+    if batch_size is None:
+        return n
+    if batch_size > 0:
+        return min(batch_size, n)
+    low, high = (32, 1024) if device_type in ("cuda", "mps") else (16, 256)
+    power = 2 ** round(math.log2(max(1.0, n / 32)))
+    return min(max(power, low), high, n)
 
 
 def config_help(name: str) -> str:

@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.classic.baseline_info import display_name
 from core.errors import DataError
 from core.metrics import (
     classification_metrics,
     confusion,
     per_class_table,
     pr_curves,
+    reconstruction_metrics,
     regression_metrics,
     roc_curves,
 )
@@ -65,6 +67,11 @@ class SplitEvaluation:
         err = self.abs_error()
         return np.argsort(-err, kind="stable")[:n]
 
+    @property
+    def width(self) -> int:
+        """Values per sample (an autoencoder's: every input value)."""
+        return int(np.prod(np.shape(self.y_true)[1:]))
+
     def abs_error(self) -> np.ndarray:
         """|prediction - target| per sample (rows of several outputs: Euclidean norm)."""
         diff = np.asarray(self.pred, np.float64).reshape(self.n, -1) - np.asarray(
@@ -82,14 +89,16 @@ class SplitEvaluation:
                 row.update({"true": self.class_names[t], "predicted": self.class_names[p],
                             "p(true)": float(self.proba[pos, t]),
                             "p(predicted)": float(self.proba[pos, p])})
+            elif self.task == "reconstruct":  # hundreds of values: their error says it
+                row["rms error"] = float(self.abs_error()[pos] / np.sqrt(self.width))
             else:
                 row.update({"true": _value_text(self.y_true[pos]),
                             "predicted": _value_text(self.pred[pos]),
                             "abs. error": float(self.abs_error()[pos])})
             rows.append(row)
         columns = (["id", "true", "predicted", "p(true)", "p(predicted)"]
-                   if self.task == "classification"
-                   else ["id", "true", "predicted", "abs. error"])
+                   if self.task == "classification" else ["id", "rms error"]
+                   if self.task == "reconstruct" else ["id", "true", "predicted", "abs. error"])
         return pd.DataFrame(rows, columns=columns)
 
 
@@ -119,6 +128,11 @@ def evaluate_split(outcome: Any, split: str = "test") -> SplitEvaluation:
     ids = [outcome.dataset.ids[i] for i in indices] if len(indices) == len(X) else [
         str(i + 1) for i in range(len(X))]
     pred, proba = predict(result.model, X, data.task)
+    if data.task == "reconstruct":  # y holds the inputs; no class, no curve
+        y = np.asarray(y, dtype=np.float32)
+        pred = np.asarray(pred, dtype=np.float32).reshape(y.shape)
+        return SplitEvaluation(split, data.task, y, pred, None, indices, ids, [],
+                               metrics=reconstruction_metrics(y, pred))
     if data.task != "classification":
         return SplitEvaluation(split, data.task, np.asarray(y), pred, None, indices, ids, [],
                                metrics=regression_metrics(y, pred))
@@ -139,9 +153,10 @@ def comparison_frame(outcome: Any, split: str = "test") -> pd.DataFrame:
     """The network beside each baseline model on ``split``: one row per model."""
     task = outcome.data.task
     keys = (("accuracy", "balanced_accuracy", "f1_macro", "mcc", "roc_auc", "pr_auc")
-            if task == "classification" else ("r2", "mse", "rmse", "mae", "pearson_r"))
+            if task == "classification" else ("r2", "mse", "rmse", "mae")
+            if task == "reconstruct" else ("r2", "mse", "rmse", "mae", "pearson_r"))
     models = [("network", outcome.metrics.get(split) or {})]
-    models += [(name.replace("_", " "), entry.get(split) or {})
+    models += [(display_name(name), entry.get(split) or {})
                for name, entry in (outcome.baseline or {}).items()]
     rows = [{"model": name, "samples": m.get("n"), **{k: m.get(k) for k in keys}}
             for name, m in models]

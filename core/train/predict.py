@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from core.data.tensors import TensorData
-from core.metrics import classification_metrics, regression_metrics
+from core.metrics import classification_metrics, reconstruction_metrics, regression_metrics
 from core.nn.predict import predict
 
 
@@ -25,6 +25,8 @@ def evaluate_model(
             pred, proba = predict(model, X, data.task, device=device)
             if data.task == "classification":
                 metrics.update(classification_metrics(y, proba, data.class_names))
+            elif data.task == "reconstruct":
+                metrics.update(reconstruction_metrics(y, pred))
             else:
                 metrics.update(regression_metrics(y, pred))
         result[name] = metrics

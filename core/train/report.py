@@ -12,16 +12,20 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from core.classic.baseline_info import display_name
+
 if TYPE_CHECKING:  # pandas takes 0.4 s to import; the window must show before that
     import pandas as pd
 
 OVERFIT_WINDOW = 3  # epochs of rising validation loss before we say "overfitting"
 # The one number per task the live curves and the summary sentence use: (key, label).
-MAIN_METRIC = {"classification": ("accuracy", "accuracy"), "regression": ("r2", "R\u00b2")}
+MAIN_METRIC = {"classification": ("accuracy", "accuracy"), "regression": ("r2", "R\u00b2"),
+               "reconstruct": ("r2", "reconstruction R\u00b2")}
 # The headline metrics per task: the rows of every results table, in this order.
 RESULT_METRICS = {
     "classification": ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc"),
     "regression": ("r2", "mse", "mae", "pearson_r"),
+    "reconstruct": ("r2", "mse", "mae"),  # of the rebuilt inputs, every value counted
 }
 MISSING = "\u2013"  # a metric that is not defined for this split (e.g. ROC AUC of one class)
 
@@ -78,7 +82,7 @@ def result_columns(metrics: Mapping[str, Metrics],
         (f"Network ({name})", metrics.get(name) or {}) for name in ("train", "val", "test")
         if set(metrics.get(name) or {}) - {"n"}
     ]
-    columns += [(f"{name.replace('_', ' ')} (test)", m.get("test") or {})
+    columns += [(f"{display_name(name)} (test)", m.get("test") or {})
                 for name, m in baseline.items()]
     return columns
 
@@ -120,7 +124,7 @@ def results_sentence(outcome: Any) -> str:
     text = "; ".join(parts) + "."
     if test is not None:
         text += f" Test {label}: {test:.3f}"
-        scored = [(name.replace("_", " "), (m.get("test") or {}).get(key))
+        scored = [(display_name(name), (m.get("test") or {}).get(key))
                   for name, m in outcome.baseline.items()]
         scored = [(name, v) for name, v in scored if v is not None]
         if scored:

@@ -13,7 +13,7 @@ both front ends show the data and network summaries before the (long) training s
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +56,10 @@ class TrainingOutcome(PreparedRun):
 
     ``metrics`` maps "train"/"val"/"test" to metric dicts; ``baseline`` is
     ``fit_baselines``' result (each classic model, fitted on the same training tensors,
-    scored on every split). Both are empty when the run failed or diverged:
-    ``result.message`` says why. ``notes`` holds facts such as skipped baselines.
+    scored on every split), or for a reconstruct run ``{"PCA": ...}``
+    (``core.classic.pca_baseline``: as many components as the bottleneck). Both are
+    empty when the run failed or diverged: ``result.message`` says why. ``notes`` holds
+    facts such as skipped baselines.
     """
 
     config: TrainConfig = field(default_factory=TrainConfig)
@@ -105,7 +107,8 @@ def prepare_run(
                            use_file_split=use_file_split)
     preprocessing = make_preprocessing(dataset, encoding_options)
     data = prepare_tensors(dataset, split, preprocessing)
-    spec, source = _resolve_network(network, preset_options or {}, dataset, data)
+    spec, source = _resolve_network(network, preset_options or {}, dataset, data,
+                                   encoding_options.encoding)
     summary = check(spec, data.input_shape, data.n_outputs)
     return PreparedRun(dataset=dataset, load_options=load_options,
                        encoding_options=encoding_options, split=split,
@@ -118,14 +121,17 @@ def train_prepared(
     config: TrainConfig,
     control: RunControl | None = None,
     on_event: Callable[[Event], None] | None = None,
-    baselines: bool = True,
+    baselines: bool | Sequence[str] = True,
 ) -> TrainingOutcome:
     """Train, then measure the network on every split and the classic baselines on test.
 
-    Never raises for a run that fails or diverges (the outcome says so); raises
-    ``TrainError`` for an invalid configuration before anything starts.
+    ``baselines``: True for every baseline of the task, False (or empty) for none, or the
+    names to run (``core.classic.baseline_info.BASELINES``). Never raises for a run that
+    fails or diverges (the outcome says so); raises ``TrainError`` for an invalid
+    configuration or an unknown baseline name before anything starts.
     """
     config.validate()
+    which = baseline_choice(baselines)
     result = train_network(prepared.spec, config, prepared.data, control, on_event)
     outcome = TrainingOutcome(**vars(prepared), config=copy.deepcopy(config), result=result)
     if result.failed or result.model is None or result.stopped_because == "nan":
@@ -133,14 +139,77 @@ def train_prepared(
     from core.train.predict import evaluate_model
 
     outcome.metrics = evaluate_model(result.model, prepared.data)
-    if baselines:
-        from core.classic.baselines import fit_baselines
-
-        try:
-            outcome.baseline = fit_baselines(prepared.data, config.seed)
-        except TrainError as exc:  # e.g. one class in training: the network still ran
-            outcome.notes.append(f"baselines skipped: {exc}")
+    if which is None or which:
+        fit_outcome_baselines(outcome, which)
     return outcome
+
+
+def fit_outcome_pca(outcome: TrainingOutcome) -> None:
+    """A reconstruct run's baseline: PCA as wide as the network's bottleneck, into
+    ``outcome.baseline["PCA"]``; what it could not do becomes a note."""
+    from core.classic.pca_baseline import PCA_BASELINE, fit_pca_baseline
+    from core.nn.embedding import bottleneck_path, bottleneck_width
+
+    width = bottleneck_width(outcome.summary)
+    n_inputs = outcome.data.n_outputs
+    if width is None:
+        outcome.notes.append("PCA baseline skipped: the network has no hidden layer to "
+                             "compress through")
+        return
+    path = bottleneck_path(outcome.summary)
+    where = ".".join(str(i + 1) for i in path or ())
+    if width >= n_inputs:
+        outcome.notes.append(f"the narrowest hidden layer (layer {where}, {width} values) "
+                             f"is not narrower than the input ({n_inputs} values): the "
+                             "network can learn to copy it; make a bottleneck narrower")
+    try:
+        entry = fit_pca_baseline(outcome.data, min(width, n_inputs), outcome.config.seed)
+    except TrainError as exc:
+        outcome.notes.append(f"PCA baseline skipped: {exc}")
+        return
+    outcome.baseline = {PCA_BASELINE: entry}
+    outcome.notes += [f"PCA baseline: {n}" for n in entry["notes"]]
+    outcome.notes.append(f"bottleneck: layer {where} ({width} values per sample)")
+
+
+def baseline_choice(baselines: bool | Sequence[str]) -> list[str] | None:
+    """``train_prepared``'s ``baselines`` as ``fit_baselines``' ``which``: None for all,
+    [] for none, else the names (checked: ``TrainError`` for an unknown one)."""
+    from core.classic.baseline_info import check_names
+
+    if isinstance(baselines, bool):
+        return None if baselines else []
+    names = [baselines] if isinstance(baselines, str) else list(baselines)
+    check_names(names)
+    return names
+
+
+def fit_outcome_baselines(outcome: TrainingOutcome, which: Sequence[str] | None,
+                          should_stop: StopFn | None = None) -> None:
+    """Fit the chosen baselines on the outcome's data into ``outcome.baseline``; what
+    could not run becomes a note (the network's results stand either way). A reconstruct
+    run has no labels to predict: its baseline is PCA (``fit_outcome_pca``)."""
+    from core.classic.baseline_info import display_name, resolve
+    from core.classic.baselines import fit_baselines
+
+    if outcome.data.task == "reconstruct":
+        fit_outcome_pca(outcome)
+        return
+
+    _, skipped = resolve(which, outcome.data.task)
+    outcome.notes += [f"{display_name(n)} skipped: it is for classification only"
+                      for n in skipped]
+    try:
+        outcome.baseline = fit_baselines(outcome.data, outcome.config.seed, should_stop,
+                                         which)
+    except TrainError as exc:  # e.g. one class in training: the network still ran
+        outcome.notes.append(f"baselines skipped: {exc}")
+    notes = {name: entry.get("notes") or [] for name, entry in outcome.baseline.items()}
+    first = next(iter(notes.values()), []) if len(notes) > 1 else []
+    shared = [n for n in first if all(n in v for v in notes.values())]
+    outcome.notes += [f"baselines: {n}" for n in shared]  # e.g. a sample of the rows
+    outcome.notes += [f"{display_name(name)}: {n}" for name, said in notes.items()
+                      for n in said if n not in shared]  # e.g. which naive Bayes ran
 
 
 def run_training(
@@ -156,7 +225,7 @@ def run_training(
     use_file_split: bool | None = None,
     control: RunControl | None = None,
     on_event: Callable[[Event], None] | None = None,
-    baselines: bool = True,
+    baselines: bool | Sequence[str] = True,
 ) -> TrainingOutcome:
     """``prepare_run`` then ``train_prepared``; the split uses ``config.seed``."""
     config = config or TrainConfig()
@@ -169,7 +238,8 @@ def run_training(
 
 
 def _resolve_network(
-    network: NetworkSpec | str, options: dict[str, Any], ds: Dataset, data: TensorData
+    network: NetworkSpec | str, options: dict[str, Any], ds: Dataset, data: TensorData,
+    encoding: str | None = None,
 ) -> tuple[NetworkSpec, str]:
     if isinstance(network, NetworkSpec):
         if options:
@@ -180,5 +250,6 @@ def _resolve_network(
         return network, "custom"
     from core.nn.presets import make_preset, suggest_preset
 
-    name = suggest_preset(ds.modality, data.input_shape) if network == "auto" else network
+    name = (suggest_preset(ds.modality, data.input_shape, encoding, data.task)
+            if network == "auto" else network)
     return make_preset(name, data.input_shape, data.n_outputs, **options), name

@@ -62,9 +62,19 @@ def test_without_out_or_with_no_plots_the_command_line_does_not_load_qt(tmp_path
     assert (tmp_path / "rules.txt").exists() and not list(tmp_path.glob("*.png"))
 
 
+def test_kmers_writes_the_spectrum_and_the_jaccard_heat_map(tmp_path, capsys):
+    fasta = tmp_path / "reads.fa"
+    fasta.write_text(">r1\nACGTACGTTA\n>r2\nACGTTTGTAA\n>r3\nGGGTACGTAA\n")
+    out = tmp_path / "out"
+    assert main(["kmers", str(fasta), "--k", "3", "--jaccard", "--out", str(out)]) == 0
+    assert_pictures(out, ["kmer_spectrum", "kmer_jaccard"])
+    assert "r2" in (out / "kmer_jaccard.svg").read_text(encoding="utf-8")
+    assert f"wrote {out / 'kmer_jaccard.png'}" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("name", ["confusion", "roc", "pr", "truth", "residuals", "scatter",
                                   "scree", "loadings", "elbow", "silhouette", "depth",
-                                  "importances"])
+                                  "importances", "kmer_bars", "kmer_spectrum", "jaccard"])
 def test_every_renderer_exports_png_svg_and_csv(tmp_path, name):
     rng = np.random.default_rng(0)
     y = np.repeat([0, 1, 2], 10)
@@ -87,6 +97,10 @@ def test_every_renderer_exports_png_svg_and_csv(tmp_path, name):
         "depth": lambda: plots.depth_curve(None, [1, 2, 3], [0.8, 0.9, 1.0],
                                            [0.7, 0.85, 0.8]),
         "importances": lambda: plots.importances(None, names, [0.2, 0.0, 0.8]),
+        "kmer_bars": lambda: plots.spectrum(None, np.arange(16), 2),
+        "kmer_spectrum": lambda: plots.spectrum(None, rng.poisson(5, 256), 4),
+        "jaccard": lambda: plots.jaccard_heatmap(None, np.array([[1, 0.2], [0.2, np.nan]]),
+                                                 ["x", "y"]),
     }
     plot = draw[name]()
     files = plots.render_to_files(plot, tmp_path, name)

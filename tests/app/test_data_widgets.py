@@ -119,6 +119,20 @@ def test_encoding_form(qtbot: QtBot) -> None:
     assert edits == [1, 1]
 
 
+def test_encoding_form_offers_integer_codes_for_embedding(qtbot: QtBot) -> None:
+    form = _shown(qtbot, EncodingForm())
+    dna = load_dataset("demo:motif", LoadOptions(demo_size=20))
+    form.show_options(EncodingOptions(encoding="integer", length=40, rc_augment=True), dna)
+    assert form.encoding_combo.currentData() == "integer"
+    assert "Embedding" in form.encoding_combo.currentText()
+    index = form.encoding_combo.findData("integer")
+    assert "Embedding" in form.encoding_combo.itemData(index, Qt.ItemDataRole.ToolTipRole)
+    assert "Embedding" in form.encoding_combo.toolTip()
+    assert form.length_spin.isVisible() and form.rc_augment.isVisible()
+    assert not form.k_spin.isVisible()
+    assert form.options() == EncodingOptions(encoding="integer", length=40, rc_augment=True)
+
+
 def test_split_form(qtbot: QtBot) -> None:
     form = _shown(qtbot, SplitForm())
     options = SplitOptions(val_fraction=0.2, test_fraction=0.1, seed=7, use_file_split=True)

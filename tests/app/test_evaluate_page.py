@@ -89,7 +89,8 @@ def test_classification_views_after_a_run(qtbot, iris_run):
     assert list(page.per_class_model.frame["class"]) == ["setosa", "versicolor", "virginica"]
     comparison = page.comparison_model.frame
     assert list(comparison.columns) == ["metric", "network", "logistic regression",
-                                        "decision tree"]
+                                        "decision tree", "naive Bayes", "random forest",
+                                        "k-nearest neighbours", "majority class"]
     accuracy = comparison.set_index("metric").loc["accuracy", "network"]
     assert accuracy == pytest.approx(round(iris_run.metrics["test"]["accuracy"], 4))
     wrong = int((ev.pred != ev.y_true).sum())
@@ -99,6 +100,20 @@ def test_classification_views_after_a_run(qtbot, iris_run):
         assert errors.loc[0, "id"].startswith("iris")
         assert "petal length (cm)=" in errors.loc[0, "sample"]
     assert page.plot_panels() == [page.confusion_panel, page.roc_panel, page.pr_panel]
+
+
+def test_the_baselines_that_ran_show_by_their_display_names(qtbot):
+    run = train("line", network="linear", epochs=2, baselines=["knn", "majority", "naive_bayes"])
+    assert list(run.baseline) == ["knn", "mean"]  # majority's twin; naive Bayes cannot
+    assert run.notes == ["naive Bayes skipped: it is for classification only"]
+    window = make_window(qtbot, run)
+    page = window.page
+    frame = page.comparison_model.frame.set_index("metric")
+    assert list(frame.columns) == ["network", "k-nearest neighbours", "mean"]
+    assert frame.loc["R\u00b2", "mean"] < 0.05 < frame.loc["R\u00b2", "k-nearest neighbours"]
+    header = [page.comparison_model.headerData(i, Qt.Orientation.Horizontal)
+              for i in range(page.comparison_model.columnCount())]
+    assert header == ["metric", "network", "k-nearest\nneighbours", "mean"]  # two lines
 
 
 def test_the_split_selector_switches_to_validation(qtbot, iris_run):

@@ -163,3 +163,64 @@ def test_jobs_can_be_cancelled(qtbot):
     with qtbot.waitSignal(strip.stopped, timeout=10_000):
         qtbot.mouseClick(strip.cancel_button, Qt.MouseButton.LeftButton)
     assert results == [] and not strip.running and not strip.isVisible()
+
+
+def open_kmer_tab(qtbot, page: ExplorePage) -> None:
+    """Click the "k-mers" tab as a user would; fresh sequences are counted at once."""
+    bar = page.tabs.tabBar()
+    with qtbot.waitSignal(page.kmer_view.jobs.stopped, timeout=60_000):
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    assert page.tabs.currentWidget() is page.kmer_view
+    assert not page.message_bar.isVisible(), page.message_bar.text
+
+
+def test_the_kmer_view_counts_and_compares_sequences(qtbot, tmp_path):
+    from app.plots.export import plot_csv_text
+    from core.classic.kmers import kmer_spectrum
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(60)]
+    path = tmp_path / "reads.fa"
+    path.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+    page = make_page(qtbot, load_dataset(str(path), LoadOptions(labelled=False)))
+    view = page.kmer_view
+    open_kmer_tab(qtbot, page)
+    assert page.plot_panels() == [view.spectrum_panel, view.jaccard_panel]
+    assert view.result.k == 4
+    np.testing.assert_array_equal(view.result.counts, kmer_spectrum(seqs, 4))
+    assert view.result.jaccard.shape == (50, 50)  # the first 50 of 60 sequences
+    assert "the first 50 of 60 sequences" in view.jaccard_panel.hint.text()
+    assert view.between.currentText() == "first 50 sequences"
+    # k = 2: one bar per 2-mer, and the CSV export is that table
+    view.k.setValue(2)
+    assert "press Count k-mers" in view.info.text()
+    with qtbot.waitSignal(view.jobs.stopped, timeout=60_000):
+        qtbot.mouseClick(view.count_button, Qt.MouseButton.LeftButton)
+    csv = plot_csv_text(view.spectrum_plot).splitlines()
+    assert csv[0] == "kmer,count,frequency" and len(csv) == 17
+    assert view.spectrum_panel.title == "2-mer spectrum"
+    table = view.jaccard_plot.getPlotItem().export_table
+    assert list(table.columns[:3]) == ["name", "s0", "s1"]
+    assert np.allclose(np.diag(table.iloc[:, 1:].to_numpy(dtype=float)), 1.0)
+
+
+def test_the_kmer_view_compares_files_and_explains_other_data(qtbot, tmp_path):
+    folder = tmp_path / "genomes"
+    folder.mkdir()
+    (folder / "alpha.fa").write_text(">a1\nACGTACGTAC\n>a2\nACGTTTACGT\n")
+    (folder / "beta.fa").write_text(">b1\nGGGGCCCCGG\n>b2\nGGCCGGCCAA\n")
+    ds = load_dataset(str(folder))
+    page = make_page(qtbot, ds)
+    view = page.kmer_view
+    view.k.setValue(3)
+    view.between.setCurrentIndex(view.between.findData("classes"))
+    assert view.between.currentText() == "files"
+    open_kmer_tab(qtbot, page)
+    assert view.result.names == ["alpha", "beta"]
+    assert view.result.jaccard[0, 1] == 0  # the two files share no 3-mer
+    assert "between 2 files" in view.jaccard_panel.hint.text()
+    # a table: one sentence instead of plots, nothing to press
+    page.state.set_dataset(load_dataset("demo:iris"), "demo:iris", LoadOptions())
+    assert view.stack.currentIndex() == 0 and not view.count_button.isEnabled()
+    assert "k-mer spectra are for DNA or RNA sequences" in view.empty.text()
+    assert view.empty.isVisible() and view.result is None

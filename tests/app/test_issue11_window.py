@@ -82,9 +82,9 @@ def test_the_form_shows_the_kernel_that_trains(qtbot: QtBot, tmp_path: Path) -> 
     page = TrainPage(state)
     qtbot.addWidget(page)
     page.network.set_preset("cnn1d")
-    page.network.set_preset_options({"kernel": 9})
+    page.network.set_preset_options({"kernel": 15})
     note = page.network.notes["kernel"]
-    assert not note.isHidden() and note.text() == "fitted to 3 for length 9"
+    assert not note.isHidden() and note.text() == "fitted to 9 for length 9"
     page.network.set_preset_options({"kernel": 3})
     assert note.isHidden()
 

@@ -298,10 +298,10 @@ def test_new_dataset_rechecks_network(qtbot):
     editor.apply_preset()
     assert editor.is_valid() and not editor.banner.isVisible()
     with qtbot.waitSignal(editor.validityChanged) as blocker:
-        editor.set_input((6, 4), 2, "classification", "sequence")
+        editor.set_input((2, 4), 2, "classification", "sequence")
     assert blocker.args == [False]
-    assert editor.banner.isVisible() and "(6, 4)" in editor.banner.text()
-    assert "layer 1 Conv1D" in editor.banner.text()
+    assert editor.banner.isVisible() and "(2, 4)" in editor.banner.text()
+    assert "MaxPool1D" in editor.banner.text()
     editor.set_input(None, 1, "classification", "")
     assert not editor.is_valid() and "No dataset" in editor.input_label.text()
 
@@ -383,3 +383,91 @@ def test_page_shows_the_train_pages_preset_with_its_options(qtbot):
     assert state.network_spec is None  # still the Train page's preset, not a design
     train.network.set_preset("linear")  # no hidden layer: only the output layer remains
     assert page.editor.spec().layers == [] and "inear" in page.editor.spec().name
+
+
+def test_new_groups_in_palette_and_reshape_text_field(qtbot):
+    from PySide6.QtWidgets import QLineEdit
+
+    from core.nn.layers import GROUPS
+
+    editor = make_editor(qtbot, (64,), 2)
+    tree = editor.palette_panel.tree
+    assert [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())] == list(GROUPS)
+    assert editor.palette_panel.item("TransformerBlock").parent().text(0) == \
+        "Attention and embedding"
+    double_click_palette(qtbot, editor, "Reshape")
+    field = editor.properties.field("shape")
+    assert isinstance(field, QLineEdit) and field.text() == "-1,1"
+    assert "-1" in field.toolTip()
+    with qtbot.waitSignal(editor.validityChanged) as blocker:
+        field.setFocus()
+        field.selectAll()
+        qtbot.keyClicks(field, "8,9")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert blocker.args == [False] and editor.spec().layers[0].params == {"shape": "8,9"}
+    assert "shape 8,9 holds 72 values but the input (64,) holds 64" in \
+        editor.properties.error.text()
+    field.selectAll()
+    qtbot.keyClicks(field, "8;8")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert "shape must be whole numbers separated by commas" in editor.properties.error.text()
+    assert editor.properties.field("shape").text() == "8;8"  # the bad text stays to be fixed
+    with qtbot.waitSignal(editor.validityChanged) as blocker:
+        field.selectAll()
+        qtbot.keyClicks(field, "1, 8, 8")
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert blocker.args == [True]
+    assert editor.summary().layers[0].output_shape == (1, 8, 8)
+    assert editor.model.index(0, 0).data(Role.SHAPE) == "(1, 8, 8)"
+    # one undo step per selection, as for the spin boxes: back to the palette's default
+    qtbot.mouseClick(editor.undo_button, Qt.MouseButton.LeftButton)
+    assert editor.properties.field("shape").text() == "-1,1" and editor.is_valid()
+
+
+def test_memory_estimate_follows_the_train_pages_optimizer(qtbot):
+    from dataclasses import replace
+
+    from app.pages.network_page import NetworkPage
+    from app.state import AppState
+    from core.data.dataset import Dataset
+    from core.data.options import LoadOptions
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(40)]
+    ds = Dataset("toy", "sequence", "classification", seqs, np.arange(40) % 2,
+                 [f"s{i}" for i in range(40)], class_names=["a", "b"], alphabet="DNA")
+    state = AppState()
+    page = NetworkPage(state)
+    qtbot.addWidget(page)
+    state.set_dataset(ds, "demo:toy", LoadOptions())
+    page.editor.apply_preset()
+    assert "batch of 16 with Adam" in page.editor.stats_label.text()  # auto: 28 rows
+    assert "(batch 16, Adam)" in page.editor.summary_box.toPlainText()
+    state.set_train_config(replace(state.train_config, optimizer="sgd", momentum=0.9,
+                                   batch_size=8))
+    assert "batch of 8 with SGD with momentum" in page.editor.stats_label.text()
+    assert "(batch 8, SGD with momentum)" in page.editor.summary_box.toPlainText()
+    state.set_train_config(replace(state.train_config, batch_size=None))  # full batch
+    assert f"batch of {len(state.split.train)} with" in page.editor.stats_label.text()
+
+
+def test_integer_encoding_feeds_an_embedding_network(qtbot):
+    from app.pages.network_page import NetworkPage
+    from app.state import AppState
+    from core.data.dataset import Dataset
+    from core.data.options import EncodingOptions, LoadOptions
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 30)) for _ in range(40)]
+    ds = Dataset("toy", "sequence", "classification", seqs, np.arange(40) % 2,
+                 [f"s{i}" for i in range(40)], class_names=["a", "b"], alphabet="DNA")
+    state = AppState()
+    page = NetworkPage(state)
+    qtbot.addWidget(page)
+    state.set_dataset(ds, "demo:toy", LoadOptions())
+    state.set_encoding(EncodingOptions(encoding="integer"))
+    assert page.editor.summary().input_shape == (30,)
+    state.set_network(spec_of({"kind": "Embedding", "vocab": 5, "dim": 8},
+                              {"kind": "TransformerBlock", "heads": 2, "ff": 16}), "test")
+    assert page.is_valid()
+    assert page.editor.summary().layers[1].output_shape == (30, 8)

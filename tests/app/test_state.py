@@ -29,6 +29,7 @@ def _everything_changed() -> AppState:
     state.set_preset("cnn1d", {"filters": 16, "kernel": 9})
     state.set_train_config(TrainConfig(epochs=3, betas=(0.8, 0.9), early_stopping=4,
                                        seed=11, batch_size=None, extra={"note": "x"}))
+    state.set_baselines(["knn", "naive_bayes"])
     state.set_recent(["b.csv", "a.fasta"])
     return state
 

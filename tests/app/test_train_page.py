@@ -93,7 +93,8 @@ def test_run_shows_one_point_per_epoch_and_the_results(qtbot: QtBot, page: Train
     assert x.tolist() == [1.0, 2.0, 3.0] and np.all(np.isfinite(y))
     assert page.loss_plot.data("val")[0].tolist() == [1.0, 2.0, 3.0]
     assert page.metric_plot.data("train")[0].tolist() == [1.0, 2.0, 3.0]
-    assert page.lr_plot.data("lr")[1].tolist() == pytest.approx([1e-3] * 3)
+    lrs = page.lr_plot.data("lr")[1].tolist()  # one-cycle: the peak rate, then down
+    assert len(lrs) == 3 and max(lrs) <= TrainConfig().lr and lrs[0] > lrs[1] > lrs[2]
     assert len(page.loss_plot.data("batch")[0]) >= 3  # the faint per-batch trace
     frame = page.results_model.frame
     assert frame["metric"].tolist()[0] == "accuracy"
@@ -150,7 +151,7 @@ def test_step_from_idle_runs_exactly_one_batch(qtbot: QtBot, page: TrainPage) ->
 
 def test_divergence_is_explained_in_plain_words(qtbot: QtBot, page: TrainPage) -> None:
     page.state.set_train_config(TrainConfig(epochs=50, optimizer="sgd", lr=100.0,
-                                            batch_size=16))
+                                            batch_size=16, schedule="none"))
     _start(qtbot, page)
     qtbot.waitUntil(lambda: page.worker is None, timeout=RUN_TIMEOUT_MS)
     assert page.signal_bar.level == "error", (page.signal_bar.text, page.progress.format())
@@ -264,3 +265,27 @@ def test_train_is_disabled_while_the_custom_network_does_not_fit(
     assert "layer 1 Conv1D" in page.start_button.toolTip()
     page.state.set_network(NetworkSpec([LayerSpec("Dense", {"units": 4})]))
     assert page.start_button.isEnabled()
+
+
+def test_the_user_chooses_the_baselines_and_a_linear_model_shows_its_equation(
+        qtbot: QtBot, page: TrainPage) -> None:
+    chooser = page.baseline_chooser
+    assert chooser.names() == ("logistic_regression", "decision_tree", "naive_bayes",
+                               "random_forest", "knn", "majority")
+    for name in ("decision_tree", "naive_bayes", "random_forest", "majority"):
+        chooser.boxes[name].click()  # as a user unticks them
+    assert page.state.baselines == ("logistic_regression", "knn")
+    assert "every feature" in chooser.boxes["naive_bayes"].toolTip()  # teaching tooltip
+    page.network.set_preset("linear")
+    with qtbot.waitSignal(page.state.runFinished, timeout=RUN_TIMEOUT_MS):
+        _start(qtbot, page)
+    assert list(page.state.run.baseline) == ["logistic_regression", "knn"]
+    columns = list(page.results_model.frame.columns)
+    assert columns[-2:] == ["logistic regression (test)", "k-nearest neighbours (test)"]
+    assert page.results.equation.isVisibleTo(page)
+    assert "score(+1) = " in page.results.equation.text()
+    # a reset ticks every baseline again; regression greys out naive Bayes
+    page.reset_options()
+    assert chooser.names() == page.state.baselines and len(chooser.names()) == 6
+    chooser.set_task("regression")
+    assert not chooser.boxes["naive_bayes"].isEnabled() and chooser.boxes["knn"].isEnabled()

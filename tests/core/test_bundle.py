@@ -74,7 +74,8 @@ def test_metrics_json_reports_run_baselines_and_export_checks(iris_run):
     outcome, report, out = iris_run
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] == pytest.approx(outcome.metrics["test"]["accuracy"])
-    assert set(metrics["baseline"]) == {"logistic_regression", "decision_tree"}
+    assert set(metrics["baseline"]) == {"logistic_regression", "decision_tree", "naive_bayes",
+                                        "random_forest", "knn", "majority"}
     assert "accuracy" in metrics["baseline"]["decision_tree"]
     assert metrics["epochs_run"] == 3 and metrics["stopped_because"] == "completed"
     assert metrics["onnx_max_abs_diff"] == pytest.approx(report.onnx_max_abs_diff)

@@ -64,10 +64,27 @@ def test_train_json_on_xor_has_every_key(capsys):
     assert RESULT_KEYS <= set(result)
     assert result["out"] is None and result["epochs_run"] == 2
     assert {"accuracy", "f1_macro", "roc_auc", "n"} <= set(result["test"])
-    assert set(result["baseline"]) == {"logistic_regression", "decision_tree"}
+    assert list(result["baseline"]) == ["logistic_regression", "decision_tree", "naive_bayes",
+                                        "random_forest", "knn", "majority"]
     assert "accuracy" in result["baseline"]["decision_tree"]
+    assert result["coefficients"] is None  # an MLP has no equation to read
     assert out.startswith("data: xor: 100 tabular samples")
     assert "Total params" in out and "epoch 2" in out  # summary and one line per epoch
+    assert "k-nearest neighbours (test)" in out  # the results table names them
+
+
+def test_train_baselines_flag_chooses_them(capsys):
+    code, out, err = _run(capsys, "train", "demo:xor", "--size", "100", "--model", "mlp",
+                          "--hidden", "4", "--epochs", "1", "--device", "cpu", "--json",
+                          "--baselines", "naive_bayes,KNN")
+    assert code == 0, err
+    assert list(_last_json(out)["baseline"]) == ["naive_bayes", "knn"]
+    code, out, err = _run(capsys, "train", "demo:xor", "--epochs", "1", "--baselines", "svm")
+    assert code == 1 and err.strip().startswith("error: unknown baseline 'svm'; choose from ")
+    assert "epoch" not in out  # refused before training
+    code, out, err = _run(capsys, "train", "demo:xor", "--epochs", "1", "--baselines", "knn",
+                          "--no-baseline")
+    assert code == 1 and "not both" in err
 
 
 def test_fasta_cnn1d_train_predict_evaluate_round_trip(tmp_path, capsys):
@@ -241,17 +258,20 @@ def test_each_flag_parses_into_the_train_config() -> None:
     argv = ["--epochs", "7", "--batch-size", "16", "--optimizer", "sgd", "--lr", "0.05",
             "--momentum", "0.9", "--nesterov", "--weight-decay", "0.01", "--betas", "0.8",
             "0.95", "--loss", "huber", "--huber-delta", "2.5", "--class-weights", "balanced",
+            "--reconstruct-noise", "0.2",
             "--schedule", "plateau", "--step-size", "3", "--gamma", "0.25",
             "--plateau-patience", "2", "--l1", "0.001", "--l2", "0.002", "--grad-clip", "1.5",
             "--early-stopping", "4", "--no-restore-best", "--seed", "11", "--no-deterministic",
-            "--device", "cpu", "--batch-event-hz", "5"]
+            "--device", "cpu", "--batch-event-hz", "5", "--augment", "hflip,noise=0.1"]
     config = config_from_args(_train_flags_parser().parse_args(argv))
     expected = TrainConfig(
         epochs=7, batch_size=16, optimizer="sgd", lr=0.05, momentum=0.9, nesterov=True,
         weight_decay=0.01, betas=(0.8, 0.95), loss="huber", huber_delta=2.5,
-        class_weights="balanced", schedule="plateau", step_size=3, gamma=0.25,
+        reconstruct_noise=0.2, class_weights="balanced", schedule="plateau", step_size=3,
+        gamma=0.25,
         plateau_patience=2, l1=0.001, l2=0.002, grad_clip=1.5, early_stopping=4,
-        restore_best=False, seed=11, deterministic=False, device="cpu", batch_event_hz=5.0)
+        restore_best=False, seed=11, deterministic=False, device="cpu", batch_event_hz=5.0,
+        augment={"hflip": True, "noise": 0.1})
     assert config == expected
     changed = {f.name for f in fields(TrainConfig) if getattr(config, f.name)
                != getattr(TrainConfig(), f.name)}

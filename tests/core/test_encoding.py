@@ -16,10 +16,12 @@ from core.data.alphabet import AMINO_ACIDS, IUPAC_NUCLEOTIDES, IUPAC_PROTEIN
 from core.data.dataset import Dataset
 from core.data.encoding import (
     SequencePreprocessing,
+    integer_codes,
     kmer_names,
     kmer_profile,
     one_hot,
     reverse_complement,
+    reverse_complement_codes,
     reverse_complement_onehot,
 )
 from core.data.options import EncodingOptions
@@ -289,3 +291,95 @@ def test_preprocessing_rejects_other_alphabet_and_bad_json() -> None:
         preprocessing_from_dict({"kind": "sequence", "alphabet": "DNA", "colour": "red"})
     with pytest.raises(DataError, match="unknown sequence encoding"):
         preprocessing_from_dict({"kind": "sequence", "alphabet": "DNA", "encoding": "bag"})
+
+
+# --- integer codes (for Embedding layers) ----------------------------------------------------
+
+
+def naive_integer_codes(seqs: list[str], alphabet: str, length: int) -> np.ndarray:
+    letters = AMINO_ACIDS if alphabet == "protein" else "ACGT"
+    out = np.zeros((len(seqs), length), dtype=np.float32)
+    for i, s in enumerate(seqs):
+        for p, ch in enumerate(s.upper().replace("U", "T") if alphabet != "protein"
+                               else s.upper()):
+            if p < length and ch in letters:
+                out[i, p] = letters.index(ch) + 1
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(seqs=dna_seqs, length=st.integers(1, 30))
+def test_integer_codes_match_reference(seqs: list[str], length: int) -> None:
+    got = integer_codes(seqs, "DNA", length)
+    assert got.dtype == np.float32 and got.shape == (len(seqs), length)
+    np.testing.assert_array_equal(got, naive_integer_codes(seqs, "DNA", length))
+
+
+def test_integer_codes_letters_padding_and_unknowns() -> None:
+    np.testing.assert_array_equal(integer_codes(["ACGTU", "aNg"], "DNA", 6),
+                                  [[1, 2, 3, 4, 4, 0], [1, 0, 3, 0, 0, 0]])
+    protein = integer_codes([AMINO_ACIDS + "X"], "protein", 21)
+    np.testing.assert_array_equal(protein[0], [*range(1, 21), 0])
+
+
+def test_integer_preprocessing_shape_names_and_length_rules() -> None:
+    ds = _dataset(["ACGT", "ACGTACGTAC", "AC", "ACGTACGTACGTACGT"])
+    pre = make_preprocessing(ds, EncodingOptions(encoding="integer"))
+    pre.fit(ds, np.array([0, 1, 2]))  # the longest training sequence fixes the length
+    assert pre.input_shape == (10,)
+    assert pre.feature_names == [str(i) for i in range(1, 11)]
+    X = pre.transform(ds)
+    assert X.shape == (4, 10) and X.dtype == np.float32
+    np.testing.assert_array_equal(X[2], [1, 2, 0, 0, 0, 0, 0, 0, 0, 0])
+    assert pre.report() == ["2 sequences padded and 1 truncated to length 10"]
+    capped = make_preprocessing(ds, EncodingOptions(encoding="integer", max_length=6))
+    capped.fit(ds, np.array([0, 1]))
+    assert capped.input_shape == (6,)
+    fixed = make_preprocessing(ds, EncodingOptions(encoding="integer", length=3))
+    fixed.fit(ds, np.array([0, 1]))
+    assert fixed.transform(ds).shape == (4, 3)
+
+
+def test_integer_preprocessing_round_trip() -> None:
+    ds = _dataset(["ACGTNACGTT", "ggcatRYA", "ACGUAC", "T"])
+    pre = make_preprocessing(ds, EncodingOptions(encoding="integer", rc_augment=True))
+    pre.fit(ds, np.array([0, 1]))
+    saved = json.loads(json.dumps(pre.to_dict()))
+    assert saved["encoding"] == "integer"
+    again = preprocessing_from_dict(saved)
+    np.testing.assert_array_equal(again.transform(ds), pre.transform(ds))
+    assert (again.input_shape, again.feature_names) == (pre.input_shape, pre.feature_names)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seqs=st.lists(st.text(alphabet="ACGT", max_size=12), min_size=1, max_size=6),
+       length=st.integers(1, 15))
+def test_reverse_complement_codes_match_strings(seqs: list[str], length: int) -> None:
+    kept = [s[:length] for s in seqs]  # rc of a truncated row is the rc of what was kept
+    got = reverse_complement_codes(integer_codes(seqs, "DNA", length))
+    np.testing.assert_array_equal(got, integer_codes(reverse_complement(kept), "DNA", length))
+
+
+def test_integer_augment_reverse_complements_dna_and_leaves_protein_alone() -> None:
+    seqs = ["AACGT", "GGTC"]
+    ds = _dataset(seqs)
+    y = np.array([0, 1])
+    pre = make_preprocessing(ds, EncodingOptions(encoding="integer", rc_augment=True))
+    pre.fit(ds, np.array([0, 1]))
+    X2, y2 = pre.augment(pre.transform(ds), y)
+    np.testing.assert_array_equal(X2[2:], integer_codes(reverse_complement(seqs), "DNA", 5))
+    np.testing.assert_array_equal(y2, [0, 1, 0, 1])
+    protein = _dataset(["MKVL", "PPLK"], alphabet="protein")
+    pro = make_preprocessing(protein, EncodingOptions(encoding="integer", rc_augment=True))
+    pro.fit(protein, np.array([0, 1]))
+    X = pro.transform(protein)
+    assert pro.augment(X, y)[0] is X
+
+
+def test_cli_encoding_flag_accepts_integer() -> None:
+    from app.commands.data_args import parse_encoding
+
+    assert parse_encoding("integer") == ("integer", 3)
+    assert parse_encoding("one-hot") == ("onehot", 3)
+    with pytest.raises(DataError, match="use onehot, integer or kmer:K"):
+        parse_encoding("bag")

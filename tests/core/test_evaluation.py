@@ -49,7 +49,9 @@ def test_regression_worst_errors_are_the_largest():
 
 def test_comparison_puts_the_network_beside_each_baseline(iris_run):
     frame = comparison_frame(iris_run, "test")
-    assert list(frame["model"]) == ["network", "logistic regression", "decision tree"]
+    assert list(frame["model"]) == ["network", "logistic regression", "decision tree",
+                                    "naive Bayes", "random forest", "k-nearest neighbours",
+                                    "majority class"]
     assert frame.loc[0, "accuracy"] == pytest.approx(iris_run.metrics["test"]["accuracy"])
     assert (frame["samples"] == iris_run.data.sizes()["test"]).all()
 

@@ -11,6 +11,7 @@ from core.nn.layers import (
     resolved_params,
     validate_params,
 )
+from core.nn.layers import GROUPS as LAYER_GROUPS
 from core.nn.spec import LayerSpec
 
 GROUPS = {
@@ -25,6 +26,12 @@ GROUPS = {
         "ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Sigmoid", "Tanh", "Softmax", "Identity",
     },
     "Residual block": {"Residual"},
+    "Attention and embedding": {
+        "Embedding", "PositionalEncoding", "MultiHeadAttention", "TransformerBlock",
+    },
+    "Upsampling and reshaping": {
+        "Upsample1D", "Upsample2D", "ConvTranspose1D", "ConvTranspose2D", "Reshape",
+    },
 }
 
 
@@ -41,7 +48,7 @@ def test_schema_is_complete_and_defaults_are_valid(kind: str) -> None:
     lk = LAYER_KINDS[kind]
     assert lk.description and "\n" not in lk.description
     for p in lk.params:
-        assert p.type in ("int", "float", "bool", "choice")
+        assert p.type in ("int", "float", "bool", "choice", "shape")
         assert p.help.endswith(".") and "\n" not in p.help
         if p.type == "choice":
             assert p.default in p.choices
@@ -56,9 +63,15 @@ def test_schema_is_complete_and_defaults_are_valid(kind: str) -> None:
     assert validate_params(layer) == []
 
 
+def test_groups_are_the_registry_groups_in_palette_order() -> None:
+    assert set(LAYER_GROUPS) == set(GROUPS)
+    assert LAYER_GROUPS[-2:] == ("Attention and embedding", "Upsampling and reshaping")
+
+
 def test_activation_param_only_on_dense_and_convolutions() -> None:
     with_activation = {k for k, lk in LAYER_KINDS.items() if lk.param("activation")}
-    assert with_activation == {"Dense", "Conv1D", "Conv2D"}
+    assert with_activation == {"Dense", "Conv1D", "Conv2D", "ConvTranspose1D",
+                               "ConvTranspose2D"}
     choices = LAYER_KINDS["Dense"].param("activation").choices
     assert choices == ("none", *ACTIVATIONS)
     activation_kinds = {k.lower() for k in GROUPS["Activation"]} - {"identity"}
@@ -80,7 +93,9 @@ def test_default_layer_of_unknown_kind() -> None:
     ("layer", "message"),
     [
         (LayerSpec("Conv1d"), "unknown layer kind 'Conv1d'; did you mean Conv1D?"),
-        (LayerSpec("Transformer"), "unknown layer kind 'Transformer'; known kinds: Dense, "),
+        (LayerSpec("Capsule"), "unknown layer kind 'Capsule'; known kinds: Dense, "),
+        (LayerSpec("Transformer"), "unknown layer kind 'Transformer'; did you mean "
+                                   "TransformerBlock?"),
         (LayerSpec("Conv1D", {"filtres": 8}), "unknown parameter 'filtres'; did you mean"
                                               " 'filters'?"),
         (LayerSpec("Flatten", {"units": 8}), "unknown parameter 'units'; it takes no parameters"),

@@ -18,6 +18,12 @@ MATCHING = {
     "cnn2d": [(1, 28, 28), (1, 8, 8), (3, 16, 12), (3, 2, 2)],
     "rnn": [(60, 4), (8, 4)],
     "resmlp": [(2,), (30,), (60, 4)],
+    "deepbind": [(60, 4), (8, 4), (3, 20)],
+    "basset": [(600, 4), (60, 4), (8, 4)],
+    "danq": [(600, 4), (60, 4), (8, 4)],
+    "transformer": [(60, 4), (8, 4), (60,)],
+    "resnet1d": [(600, 4), (60, 4), (8, 4)],
+    "autoencoder": [(2,), (30,), (60, 4), (1, 8, 8)],
 }
 
 
@@ -62,13 +68,15 @@ def test_mlp_options() -> None:
 
 
 def test_cnn1d_recipe_and_short_sequences() -> None:
-    kinds = ["Conv1D", "MaxPool1D", "Conv1D", "GlobalMaxPool", "Dense", "Dropout"]
+    kinds = ["Conv1D", "MaxPool1D", "Dropout", "Conv1D", "MaxPool1D", "Flatten", "Dropout",
+             "Dense"]
     long = make_preset("cnn1d", (60, 4), 2)
     assert [la.kind for la in long.layers] == kinds
-    assert [la.params.get("kernel") for la in long.layers[:3:2]] == [9, 5]
-    short = make_preset("cnn1d", (8, 4), 2)  # the course's 8-mers
-    assert [la.kind for la in short.layers] == kinds
-    assert [la.params.get("kernel") for la in short.layers[:3:2]] == [3, 3]
+    assert [la.params.get("kernel") for la in long.layers if la.kind == "Conv1D"] == [9, 5]
+    assert [la.params.get("pool") for la in long.layers if la.kind == "MaxPool1D"] == [3, 2]
+    short = make_preset("cnn1d", (8, 4), 2)  # the course's 8-mers: too short to pool
+    assert [la.kind for la in short.layers] == [k for k in kinds if k != "MaxPool1D"]
+    assert [la.params.get("kernel") for la in short.layers if la.kind == "Conv1D"] == [7, 5]
 
 
 def test_cnn2d_is_the_course_network_on_28x28() -> None:
@@ -145,9 +153,9 @@ def test_suggest_preset() -> None:
 def test_fitted_options_say_when_a_kernel_was_shrunk() -> None:
     from core.nn.presets import fitted_options
 
-    assert fitted_options("cnn1d", (9, 4), 2, {"kernel": 9}) == {
-        "kernel": "fitted to 3 for length 9"}
+    assert fitted_options("cnn1d", (9, 4), 2, {"kernel": 15}) == {
+        "kernel": "fitted to 9 for length 9"}
     assert fitted_options("cnn1d", (200, 4), 2, {"kernel": 9}) == {}
     assert fitted_options("mlp", (9,), 2, {"hidden": (8,)}) == {}
-    spec = make_preset("cnn1d", (9, 4), 2, kernel=9)
-    assert spec.layers[0].params["kernel"] == 3
+    spec = make_preset("cnn1d", (9, 4), 2, kernel=15)
+    assert spec.layers[0].params["kernel"] == 9

@@ -76,6 +76,17 @@ CASES: list[tuple[dict[str, Any], tuple[int, ...]]] = [
     (_res({"kind": "Conv2D", "filters": 3, "kernel": 3, "padding": "same"}), (2, 5, 5)),
     (_res({"kind": "LSTM", "hidden": 4, "return": "sequence"}), (6, 4)),
     (_res(_res({"kind": "Dense", "units": 6}), {"kind": "ReLU"}), (6,)),
+    # the attention and upsampling kinds (tests/core/test_nn_new_layers.py goes further)
+    ({"kind": "Embedding", "vocab": 5, "dim": 4}, (7,)),
+    ({"kind": "PositionalEncoding", "mode": "learned"}, (7, 4)),
+    ({"kind": "MultiHeadAttention", "heads": 2}, (7, 4)),
+    ({"kind": "TransformerBlock", "heads": 2, "ff": 8}, (7, 4)),
+    (_res({"kind": "MultiHeadAttention", "heads": 4}), (7, 4)),
+    ({"kind": "Upsample1D", "factor": 3}, (7, 4)),
+    ({"kind": "Upsample2D", "mode": "linear"}, (2, 3, 4)),
+    ({"kind": "ConvTranspose1D", "filters": 3, "kernel": 3}, (7, 4)),
+    ({"kind": "ConvTranspose2D", "filters": 3, "stride": 1}, (2, 3, 4)),
+    ({"kind": "Reshape", "shape": "4,-1"}, (2, 3, 4)),
 ]
 
 
@@ -235,6 +246,48 @@ def test_memory_per_batch_formula() -> None:
     values = 3 + 4 + 2  # input, hidden and output values per example
     assert summary.total_params == params
     assert summary.memory_per_batch(10) == 16 * params + 8 * values * 10
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "momentum", "buffers"),
+    [("adam", 0.0, 2), ("adamw", 0.0, 2), ("adadelta", 0.0, 2), ("rmsprop", 0.0, 1),
+     ("adagrad", 0.0, 1), ("sgd", 0.0, 0), ("sgd", 0.9, 1), ("rmsprop", 0.9, 2),
+     ("Adam", 0.9, 2)],
+)
+def test_memory_per_batch_counts_the_optimizers_state(optimizer: str, momentum: float,
+                                                      buffers: int) -> None:
+    summary = check(_spec({"kind": "Dense", "units": 4}), (3,), 2)
+    activations = summary.memory_per_batch(10, "sgd") - 8 * summary.total_params
+    got = summary.memory_per_batch(10, optimizer, momentum)
+    assert got == 4 * (2 + buffers) * summary.total_params + activations
+    # the same state torch keeps: one float per weight per buffer
+    model = build_model(_spec({"kind": "Dense", "units": 4}), (3,), 2)
+    cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD,
+           "adadelta": torch.optim.Adadelta, "rmsprop": torch.optim.RMSprop,
+           "adagrad": torch.optim.Adagrad}[optimizer.lower()]
+    takes_momentum = optimizer in ("sgd", "rmsprop")  # Adam's "momentum" is its betas
+    opt = cls(model.parameters(), lr=0.1, **({"momentum": momentum} if takes_momentum else {}))
+    model(torch.randn(2, 3)).sum().backward()
+    opt.step()
+    state = sum(v.numel() for s in opt.state.values() for v in s.values()
+                if torch.is_tensor(v) and v.dim() > 0)
+    assert state == buffers * summary.total_params
+
+
+def test_memory_per_batch_rejects_an_unknown_optimizer() -> None:
+    summary = check(_spec({"kind": "Dense", "units": 4}), (3,), 2)
+    with pytest.raises(SpecError, match="unknown optimizer 'lbfgs'; use sgd, adam"):
+        summary.memory_per_batch(8, "lbfgs")
+
+
+def test_summary_text_names_the_optimizer() -> None:
+    summary = check(_spec({"kind": "Dense", "units": 4}), (3,), 2)
+    assert "(batch 8, SGD):" in summary_text(summary, 8, "sgd")
+    assert "(batch 8, SGD with momentum):" in summary_text(summary, 8, "sgd", 0.9)
+    assert "(batch 4, RMSprop):" in summary_text(summary, 4, "rmsprop")
+    assert "(batch 32, AdamW):" in summary_text(summary, optimizer="adamw")
+    text = summary_text(summary, 8, "sgd")
+    assert f"{summary.memory_per_batch(8, 'sgd')} B" in text
 
 
 def test_summary_text_table() -> None:

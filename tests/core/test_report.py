@@ -23,7 +23,8 @@ from core.train.report import (
 
 
 def test_the_headline_metric_of_each_task_leads_its_results_table() -> None:
-    assert set(MAIN_METRIC) == set(RESULT_METRICS) == {"classification", "regression"}
+    assert set(MAIN_METRIC) == set(RESULT_METRICS) == {"classification", "regression",
+                                                       "reconstruct"}
     for task, (key, _label) in MAIN_METRIC.items():
         assert RESULT_METRICS[task][0] == key
     assert MAIN_METRIC["regression"] == ("r2", "R\u00b2")

@@ -27,7 +27,8 @@ def test_run_training_measures_every_split_and_the_baselines():
     for split in ("train", "val", "test"):
         assert outcome.metrics[split]["n"] == sizes[split]
         assert 0 <= outcome.metrics[split]["accuracy"] <= 1
-    assert set(outcome.baseline) == {"logistic_regression", "decision_tree"}
+    assert set(outcome.baseline) == {"logistic_regression", "decision_tree", "naive_bayes",
+                                     "random_forest", "knn", "majority"}
     assert outcome.baseline["decision_tree"]["test"]["n"] == sizes["test"]
     assert outcome.config == config and outcome.config is not config
     assert outcome.result.epochs_run == 2
@@ -77,3 +78,15 @@ def test_a_diverging_run_is_reported_without_metrics():
     assert outcome.result.stopped_because == "nan"
     assert outcome.result.message
     assert outcome.metrics == {} and outcome.baseline == {}
+
+
+def test_train_prepared_takes_the_baselines_by_name():
+    prepared = prepare_run("demo:iris", network="linear")
+    outcome = train_prepared(prepared, TrainConfig(epochs=1), baselines=["knn", "mean"])
+    assert list(outcome.baseline) == ["knn", "majority"]  # mean's twin for classes
+    assert train_prepared(prepared, TrainConfig(epochs=1), baselines=False).baseline == {}
+    bayes = train_prepared(prepared, TrainConfig(epochs=1), baselines=["naive_bayes"])
+    assert bayes.notes == ["naive Bayes: GaussianNB: some training features are negative, "
+                           "so each is modelled as a normal distribution per class"]
+    with pytest.raises(TrainError, match="unknown baseline 'forest'"):
+        train_prepared(prepared, TrainConfig(epochs=1), baselines=["forest"])

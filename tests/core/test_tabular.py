@@ -283,7 +283,5 @@ def test_preprocessing_rejects_new_data_that_does_not_fit():
         p.transform(frame_ds(pd.DataFrame({"x": ["1", "12a"], "y": [0.0, 1.0]})))
 
 
-def test_augment_passes_rows_through():
-    X, y = np.ones((2, 3), np.float32), np.array([0, 1])
-    X2, y2 = TabularPreprocessing().augment(X, y)
-    assert X2 is X and y2 is y
+def test_tables_have_no_augmentation():
+    assert not hasattr(TabularPreprocessing(), "augment")  # prepare_tensors adds no rows

@@ -231,6 +231,10 @@ def test_every_schedule_sets_the_learning_rate(schedule: str) -> None:
     result, _ = run(mlp(), blobs(), epochs=4, lr=0.1, optimizer="sgd", schedule=schedule,
                     step_size=1, gamma=0.5, plateau_patience=0)
     lrs = result.history.column("lr")
+    if schedule == "onecycle":  # per batch: up to the peak in the first quarter, then down
+        assert max(lrs) <= 0.1 + 1e-9 and lrs[-1] < 0.1 / 100
+        assert lrs[0] < 0.1 and lrs[1] > lrs[2] > lrs[3]
+        return
     assert lrs[0] == pytest.approx(0.1)
     if schedule == "none":
         assert lrs == [0.1] * 4
