@@ -30,6 +30,7 @@ from app.widgets.live_views import LiveViews
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.run_monitor import RunMonitor, start_blocked_reason
+from app.widgets.run_queue import RunQueue
 from app.widgets.run_results import RunResults
 from app.widgets.shortcut_button import shortcut_button
 from app.widgets.train_options_panel import TrainOptionsPanel
@@ -53,6 +54,7 @@ class TrainPage(Page):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
         self.training = TrainingRun(self)
+        self._starting = False  # joining the old run inside a start
         self._shortcuts: list[tuple[str, str]] = []
         self._build()
         self._connect()
@@ -89,6 +91,9 @@ class TrainPage(Page):
         controls = QHBoxLayout()
         for b in (self.start_button, self.pause_button, self.stop_button, self.step_button):
             controls.addWidget(b)
+        self.queue = RunQueue()
+        self.queue.queue_requested.connect(self.queue_run)
+        controls.addWidget(self.queue)
         controls.addWidget(self.progress, 1)
         self.start_reason = self.monitor.start_reason
         self.start_reason.linkActivated.connect(self.open_page)
@@ -147,6 +152,7 @@ class TrainPage(Page):
         t.failed.connect(self._on_failed)
         t.cancelled.connect(self._on_cancelled)
         t.ended.connect(self._update_buttons)
+        t.ended.connect(self._start_queued)
         t.weights.connect(self._on_epoch_weights)
         t.embedding.connect(self._on_epoch_embedding)
         self.live_views.request_changed.connect(self.training.set_embedding_request)
@@ -264,13 +270,36 @@ class TrainPage(Page):
                             encoding=s.encoding, network=network, preset_options=options,
                             config=s.train_config, split=s.split, baselines=s.baselines)
 
+    def queue_run(self) -> None:
+        """Queue a run with the options as they are now; it starts at once when idle."""
+        request = self._checked_request()
+        if request is None:
+            return
+        self.queue.add(request)
+        if not self.running:
+            self._start_queued()
+
+    def _start_queued(self) -> None:
+        """The next queued run, once nothing trains (not while a start or a shutdown is
+        joining the previous run: its ending is not a turn of the queue)."""
+        if self._starting or self.running:
+            return
+        if (request := self.queue.take()) is not None:
+            self._start_request(request)
+
     def start(self, paused: bool = False) -> None:
         """Start a new run (stopping and joining one still going)."""
+        request = self._checked_request()
+        if request is not None:
+            self._start_request(request, paused)
+
+    def _checked_request(self) -> TrainRequest | None:
+        """The request Start would train, or None after saying why it cannot."""
         request = self.request()
         if request is None:
             self.message_bar.show_message("Load data on the Data page first (or pick a demo "
                                           "from File \u25b8 Demo datasets).", "warning")
-            return
+            return None
         problem = self.network_problem()
         try:
             request.config.validate()
@@ -278,8 +307,15 @@ class TrainPage(Page):
                 raise ValueError(f"the network does not fit the data: {problem}")
         except Exception as exc:  # TrainError: a contradictory combination of options
             self.message_bar.show_error(str(exc))
-            return
-        self.training.stop_and_join()
+            return None
+        return request
+
+    def _start_request(self, request: TrainRequest, paused: bool = False) -> None:
+        self._starting = True
+        try:
+            self.training.stop_and_join()
+        finally:
+            self._starting = False
         self.message_bar.clear()
         self.signal_bar.clear()
         task = request.dataset.training_task
@@ -317,7 +353,9 @@ class TrainPage(Page):
         self._update_buttons()
 
     def stop_and_join(self) -> None:
-        """Stop the current run and wait for its thread (its results are dropped)."""
+        """Stop the current run and wait for its thread (its results are dropped); the
+        queue is dropped too, so nothing starts behind the user's back."""
+        self.queue.clear()
         self.training.stop_and_join()
         self.state.set_training(False)
 
@@ -334,6 +372,7 @@ class TrainPage(Page):
         self.start_button.setToolTip(
             f"Fix the network first: {problem}" if problem else "Start training (Ctrl+Return)")
         self.start_button.setText("Restart" if running else "Start")
+        self.queue.queue_button.setEnabled(ready)
         self.pause_button.setEnabled(running)
         self.pause_button.setText("Resume" if self.training.paused else "Pause")
         self.stop_button.setEnabled(running)
