@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from core.errors import MendelError
 
 # module name under app.commands -> registers one or more sub-commands
-COMMAND_MODULES = ("inspect", "train", "predict", "classic", "kmers")
+COMMAND_MODULES = ("inspect", "train", "predict", "classic", "kmers", "runs")
 
 
 def build_parser() -> argparse.ArgumentParser:

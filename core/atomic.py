@@ -32,8 +32,13 @@ def _create_temporary(path: Path) -> Path:
     raise FileExistsError(f"no free temporary name beside {path}")
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp_path)`` on a temporary name beside ``path``, then rename it."""
+def write_atomic(path: Path, write: Callable[[Path], None], durable: bool = False) -> None:
+    """Call ``write(tmp_path)`` on a temporary name beside ``path``, then rename it.
+
+    ``durable`` also flushes the file to the disk before the rename and the folder after
+    it, so a power cut cannot leave the new name pointing at missing data (checkpoints,
+    whose files must agree with each other, ask for it; an export need not pay for it).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = _create_temporary(path)
@@ -42,14 +47,33 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp_path)
         if tmp_path.stat().st_mode & 0o7777 != mode:
             os.chmod(tmp_path, mode)
+        if durable:
+            fsync_path(tmp_path)
         os.replace(tmp_path, path)
+        if durable:
+            fsync_path(path.parent)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's data to the disk (folders: where the OS allows it)."""
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() and hasattr(os, "O_DIRECTORY") else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:  # e.g. Windows cannot open a folder: its rename is durable enough
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the rename itself still happened
+    finally:
+        os.close(fd)
+
+
+def write_text_atomic(path: Path, text: str, durable: bool = False) -> None:
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"), durable)
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:

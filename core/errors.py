@@ -30,3 +30,7 @@ class TrainError(MendelError):
 
 class ExportError(MendelError):
     """A run bundle could not be written or read."""
+
+
+class ProjectError(MendelError):
+    """A project folder or its project.json cannot be opened or written."""

@@ -4,12 +4,15 @@ Output: a data summary line, the network summary table, one progress line per ep
 single updating line on a terminal), then the metrics against the classic baselines.
 With ``--json`` the last line of stdout is one JSON object (the run's metrics.json plus
 ``out``). Ctrl-C once stops after the current batch and still reports and saves the run.
+``--project PROJECT`` saves the run as PROJECT.mendel/runs/NNN-DATE-TIME (``core.project``),
+creating the project from these options when it does not exist.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import signal
 import sys
 import threading
@@ -44,8 +47,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "class or mean) fitted on the same split. A linear model on a table also prints "
         "its equation in the data's units. --task reconstruct trains an autoencoder (the "
         "targets are the inputs) and compares it with PCA as wide as its narrowest hidden "
-        "layer. --out saves a run folder for 'mendel predict'.")
+        "layer. --out saves a run folder for 'mendel predict'. --resume RUN --epochs N "
+        "continues a saved run from its checkpoint to N epochs in all.")
     add_data_arguments(p)
+    _data_optional(p)  # --resume reads the data from the run folder
     n = p.add_argument_group("network")
     n.add_argument("--model", default="auto", metavar="PRESET|spec.json",
                    help="linear, mlp, cnn1d, cnn2d, rnn, resmlp, auto (default: chosen "
@@ -73,18 +78,34 @@ def register(sub: argparse._SubParsersAction) -> None:
                    f"{', '.join(BASELINES)}")
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="DIR", help="save the run folder (weights, ONNX, card...)")
+    o.add_argument("--project", metavar="PROJECT",
+                   help="add the run to a project folder (PROJECT.mendel, created with "
+                   "these options if it does not exist) as runs/NNN-DATE-TIME")
     o.add_argument("--json", action="store_true",
                    help="end with one JSON line of metrics (for scripts)")
-    p.set_defaults(func=run_train)
+    r = p.add_argument_group("resume")
+    r.add_argument("--resume", metavar="RUN",
+                   help="continue the run folder RUN from its last checkpoint to --epochs "
+                   "epochs in all, with its own data, network and options (exactly as if "
+                   "it had not stopped); saved to --out, by default RUN-resumed")
+    r.add_argument("--force", action="store_true",
+                   help="with --resume: continue even though the data file changed")
+    p.set_defaults(func=run_train, epochs=None)  # None: not given (--resume needs it)
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from core.export.bundle import jsonable, run_metrics, save_bundle
+    from core.export.bundle import jsonable, run_metrics
     from core.nn.shapes import summary_text
     from core.nn.spec import NetworkSpec
     from core.train.coefficients import linear_coefficients
-    from core.train.run import prepare_run, train_prepared
+    from core.train.run import prepare_run
 
+    if args.resume:
+        return run_resume(args)
+    if args.data is None:
+        raise TrainError("give the DATA to train on, or --resume RUN")
+    if args.epochs is None:
+        args.epochs = TrainConfig().epochs
     config = config_from_args(args)
     config.validate()
     baselines = baselines_from_args(args)
@@ -92,6 +113,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.model.lower().endswith(".json") or Path(args.model).is_file():
         network = NetworkSpec.load(args.model)
     split = split_options_from_args(args)
+    project = _checked_project(args)
     prepared = prepare_run(
         args.data, load_options_from_args(args), encoding_options_from_args(args),
         network=network, preset_options=preset_options_from_args(args),
@@ -103,17 +125,17 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print(summary_text(prepared.summary, config.batch_for(prepared.data.sizes()["train"]),
                        config.optimizer, config.momentum))
-    printer = ProgressPrinter(sys.stdout, prepared.data.task)
-    control = RunControl()
-    with _ctrl_c_stops(control):
-        outcome = train_prepared(prepared, config, control, printer, baselines=baselines)
-    printer.close()
-    result = outcome.result
-    if result is None or result.failed or not outcome.succeeded:
-        raise TrainError(result.message if result and result.message else "training failed")
+    if project is not None:  # the run's folder exists (incomplete) while it trains
+        args.out = str(_project_run_folder(project, args, prepared, network, config, split,
+                                           baselines))
+    try:
+        outcome, report = _train_and_save(args, prepared, config, baselines)
+    except BaseException:
+        if project is not None:  # never leave a half-written run in the project
+            shutil.rmtree(args.out, ignore_errors=True)
+        raise
     onnx_diff = ts_diff = None
-    if args.out:
-        report = save_bundle(args.out, outcome)
+    if report is not None:
         onnx_diff, ts_diff = report.onnx_max_abs_diff, report.torchscript_max_abs_diff
     metrics = run_metrics(outcome, onnx_diff, ts_diff)
     print(frame_text(results_frame(outcome.metrics, outcome.baseline, prepared.data.task)))
@@ -128,6 +150,111 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(jsonable({**metrics, "coefficients": coefficients, "out": args.out})))
     return 0
+
+
+def _train_and_save(args: argparse.Namespace, prepared: Any, config: TrainConfig,
+                    baselines: bool | list[str]) -> tuple[Any, Any]:
+    """Train (printing progress; Ctrl-C stops), then save the run folder to --out."""
+    from core.export.bundle import CHECKPOINT_DIR, save_bundle
+    from core.train.run import train_prepared
+
+    printer = ProgressPrinter(sys.stdout, prepared.data.task)
+    control = RunControl()
+    with _ctrl_c_stops(control):
+        outcome = train_prepared(prepared, config, control, printer, baselines=baselines,
+                                 checkpoint_dir=Path(args.out) / CHECKPOINT_DIR
+                                 if args.out else None)
+    printer.close()
+    result = outcome.result
+    if result is None or result.failed or not outcome.succeeded:
+        raise TrainError(result.message if result and result.message else "training failed")
+    return outcome, save_bundle(args.out, outcome) if args.out else None
+
+
+def _checked_project(args: argparse.Namespace) -> Path | None:
+    """The --project folder, checked before training: a damaged project.json fails now,
+    not after the run."""
+    if not args.project:
+        return None
+    from core.project import open_project, project_folder
+
+    if args.out:
+        raise TrainError("give --out or --project, not both")
+    folder = project_folder(args.project)
+    if folder.exists() and not folder.is_dir():
+        raise TrainError("exists and is not a folder; choose another --project", str(folder))
+    if (folder / "project.json").exists():
+        open_project(folder, verify=False)
+    return folder
+
+
+def _project_run_folder(project: Path, args: argparse.Namespace, prepared: Any,
+                        network: Any, config: TrainConfig, split: SplitOptions,
+                        baselines: bool | list[str]) -> Path:
+    """Create the project from these options if it is new; a new run folder in it."""
+    from core.project import new_run_folder, save_project, session_document
+
+    if not (project / "project.json").exists():
+        custom = not isinstance(network, str)
+        source = args.data if args.data.startswith("demo:") else str(Path(args.data).resolve())
+        doc = session_document(
+            source, load_options_from_args(args), encoding_options_from_args(args), split,
+            config, network_spec=network if custom else None,
+            network_source=Path(args.model).name if custom else "",
+            preset=None if custom else prepared.network_source,
+            preset_options=None if custom else preset_options_from_args(args),
+            baselines=None if baselines is True else (baselines or []))
+        sha = prepared.dataset.provenance.sha256 if prepared.dataset.provenance else None
+        save_project(project, doc, sha256=sha or None)
+    return new_run_folder(project)
+
+
+def run_resume(args: argparse.Namespace) -> int:
+    """``--resume RUN --epochs N``: continue RUN's checkpoint into a new run folder."""
+    from core.export.bundle import CHECKPOINT_DIR, jsonable, run_metrics, save_bundle
+    from core.export.resume import prepare_resume, resumed_folder
+    from core.train.run import train_prepared
+
+    if args.data is not None:
+        raise TrainError("--resume reads the data from the run folder; give DATA or "
+                         "--resume, not both")
+    if getattr(args, "project", None):
+        raise TrainError("--resume saves a run folder (--out), not into a --project")
+    if args.epochs is None:
+        raise TrainError("--resume needs --epochs N: the number of epochs in all")
+    plan = prepare_resume(args.resume, args.epochs, force=args.force)
+    out = Path(args.out) if args.out else resumed_folder(args.resume)
+    prepared, ck = plan.prepared, plan.checkpoint
+    print(f"{plan.message} ({args.resume}); saving to {out}")
+    print(data_line(prepared))
+    for note in [*plan.notes, *prepared.dataset.warnings, *prepared.data.notes]:
+        print(f"note: {note}")
+    printer = ProgressPrinter(sys.stdout, prepared.data.task)
+    control = RunControl()
+    with _ctrl_c_stops(control):
+        outcome = train_prepared(prepared, plan.config, control, printer,
+                                 baselines=baselines_from_args(args),
+                                 checkpoint_dir=out / CHECKPOINT_DIR, resume=ck)
+    printer.close()
+    result = outcome.result
+    if result is None or result.failed or not outcome.succeeded:
+        raise TrainError(result.message if result and result.message else "training failed")
+    report = save_bundle(out, outcome)
+    metrics = run_metrics(outcome, report.onnx_max_abs_diff, report.torchscript_max_abs_diff)
+    print(frame_text(results_frame(outcome.metrics, outcome.baseline, prepared.data.task)))
+    for note in outcome.notes:
+        print(f"note: {note}")
+    print(f"{plan.message}: ran epochs {ck.epoch + 1}-{result.epochs_run}; saved run to {out}")
+    if args.json:
+        print(json.dumps(jsonable({**metrics, "out": str(out)})))
+    return 0
+
+
+def _data_optional(parser: argparse.ArgumentParser) -> None:
+    """DATA may be left out (``--resume``); ``run_train`` asks for it otherwise."""
+    for action in parser._actions:
+        if action.dest == "data":
+            action.nargs, action.default = "?", None
 
 
 def baselines_from_args(args: argparse.Namespace) -> bool | list[str]:
@@ -282,7 +409,7 @@ class ProgressPrinter:
     def __call__(self, ev: Event) -> None:
         if isinstance(ev, RunStarted):
             self._line(f"training on {ev.device}: {ev.n_params:,} parameters, {ev.n_train} "
-                       f"train / {ev.n_val} val samples, {ev.epochs} epochs of "
+                       f"train / {ev.n_val} val samples, {_epochs_text(ev)} of "
                        f"{ev.batches_per_epoch} batches", final=True)
         elif isinstance(ev, EpochFinished):
             self._line(self.epoch_text(ev), final=not self.live)
@@ -319,6 +446,12 @@ class ProgressPrinter:
             self.close()  # keep the last live line (the last epoch) visible
             self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def _epochs_text(ev: RunStarted) -> str:
+    if ev.first_epoch > 1:  # a resumed run
+        return f"epochs {ev.first_epoch}-{ev.epochs}"
+    return f"{ev.epochs} epochs"
 
 
 def metrics_table(columns: list[tuple[str, dict[str, Any]]], task: str) -> str:

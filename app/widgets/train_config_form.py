@@ -170,6 +170,10 @@ class TrainConfigForm(QWidget):
         self.device = self._combo(repro, "device", "Device", DEVICES)
         self.batch_event_hz = self._double(repro, "batch_event_hz", "Live updates per second",
                                            1.0, 60.0, 1.0)
+        self.checkpoint_every = self._spin(repro, "checkpoint_every", "Checkpoint every",
+                                           0, 100_000)
+        self.checkpoint_every.setSuffix(" epochs")
+        self.checkpoint_every.setSpecialValueText("off")  # 0
         layout.addStretch(1)
 
         for w in self.fields.values():
@@ -278,6 +282,7 @@ class TrainConfigForm(QWidget):
             self.deterministic.setChecked(c.deterministic)
             self.device.setCurrentText(c.device.split(":")[0])
             self.batch_event_hz.setValue(c.batch_event_hz)
+            self.checkpoint_every.setValue(c.checkpoint_every)
             self.augment.set_options(c.augment)
             self._extra = dict(c.extra)
         self._update_enabled()
@@ -310,6 +315,7 @@ class TrainConfigForm(QWidget):
             deterministic=self.deterministic.isChecked(),
             device=self.device.currentText(),
             batch_event_hz=self.batch_event_hz.value(),
+            checkpoint_every=self.checkpoint_every.value(),
             augment=self.augment.options(),
             extra=dict(self._extra),
         )

@@ -11,6 +11,9 @@
     history.csv          one row per epoch
     metrics.json         train/val/test metrics, baselines, run facts, export checks
     MODEL_CARD.md        what it was trained on, how, how well, and what it is not for
+    checkpoint/          the last checkpoint (``core.train.checkpoint``: checkpoint.json +
+                         checkpoint-eNNNNN-<id>.safetensors), so ``mendel train --resume``
+                         can continue the run; absent when checkpoints were off
 
 Every file goes through ``core.atomic`` (temporary name, then rename), so an
 interrupted export never leaves half a file. Loading reads JSON and safetensors only:
@@ -50,6 +53,12 @@ from core.export.onnx_export import export_onnx
 from core.export.safeload import refuse_pickle
 from core.export.torchscript import export_torchscript
 from core.nn.spec import NetworkSpec
+from core.train.checkpoint import (
+    checkpoint_files,
+    has_checkpoint,
+    remove_checkpoint,
+    save_checkpoint,
+)
 from core.train.run import TrainingOutcome
 
 PREPROCESSING_FORMAT = "mendel-preprocessing/1"
@@ -62,6 +71,7 @@ TORCHSCRIPT_FILE = "model.torchscript.pt"
 HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "MODEL_CARD.md"
+CHECKPOINT_DIR = "checkpoint"
 _SAMPLE_ROWS = 8  # rows of real input the ONNX / TorchScript checks run on
 
 
@@ -93,6 +103,9 @@ class LoadedBundle:
     metrics: dict[str, Any] = field(default_factory=dict)
     # Playground extras the run was trained with (``core.data.playground.features_record``)
     playground: dict[str, list[str]] | None = None
+    # the folder of the run's last checkpoint (``core.train.checkpoint.load_checkpoint``
+    # reads it; read only on demand, so listing many runs stays fast), or None
+    checkpoint_dir: Path | None = None
 
     def load_data(self, source: str, labels: str | None = None,
                   labelled: bool = False) -> Dataset:
@@ -210,6 +223,11 @@ def save_bundle(out_dir: str | Path, outcome: TrainingOutcome) -> BundleReport:
     write_text_atomic(out / CARD_FILE, model_card(outcome, metrics))
     files = [NETWORK_FILE, PREPROCESSING_FILE, CONFIG_FILE, WEIGHTS_FILE, ONNX_FILE,
              TORCHSCRIPT_FILE, HISTORY_FILE, METRICS_FILE, CARD_FILE]
+    if result.checkpoint is not None:  # also when training wrote it here already: the
+        save_checkpoint(out / CHECKPOINT_DIR, result.checkpoint)  # same state, rewritten
+        files += [f"{CHECKPOINT_DIR}/{name}" for name in checkpoint_files(out / CHECKPOINT_DIR)]
+    else:  # an older run's checkpoint here would continue the wrong run
+        remove_checkpoint(out / CHECKPOINT_DIR)
     return BundleReport(out_dir=out, files=files, onnx_max_abs_diff=onnx_diff,
                         torchscript_max_abs_diff=ts_diff)
 
@@ -242,6 +260,9 @@ def run_metrics(outcome: TrainingOutcome, onnx_diff: float | None = None,
     """The metrics.json object (also what ``mendel train --json`` prints, plus ``out``)."""
     result = outcome.result
     assert result is not None  # only finished outcomes are reported
+    prov = outcome.dataset.provenance
+    best = next((row.get("val_loss") for row in result.history.rows
+                 if row.get("epoch") == result.best_epoch), None)
     return jsonable({
         "train": outcome.metrics.get("train", {}),
         "val": outcome.metrics.get("val", {}),
@@ -251,12 +272,17 @@ def run_metrics(outcome: TrainingOutcome, onnx_diff: float | None = None,
         "network": outcome.network_source,
         "epochs_run": result.epochs_run,
         "best_epoch": result.best_epoch,
+        "best_val_loss": best,  # a runs table reads it here, not from history.csv
         "stopped_because": result.stopped_because,
         "message": result.message,
+        "resumed_from": result.resumed_from,  # the checkpoint's epoch, 0 for a fresh run
         "notes": [*outcome.data.notes, *outcome.notes],
         "train_seconds": result.train_seconds,
         "device": result.device,
         "n_params": result.n_params,
+        "data": {"name": outcome.dataset.name, "modality": outcome.dataset.modality,
+                 "source": prov.source if prov else None,
+                 "sha256": prov.sha256 if prov else None},
         "split_sizes": outcome.data.sizes(),
         "split_seed": outcome.split.seed,  # which samples are train / val / test
         "training_seed": outcome.config.seed,  # initial weights, batch order, baselines
@@ -305,11 +331,13 @@ def load_bundle(run_dir: str | Path) -> LoadedBundle:
     model.eval()
     metrics_path = run / METRICS_FILE
     metrics = _read_json(metrics_path) if metrics_path.exists() else {}
+    checkpoint = run / CHECKPOINT_DIR
     return LoadedBundle(run_dir=run, spec=spec, input_shape=input_shape, n_outputs=n_outputs,
                         task=task, class_names=class_names, modality=modality,
                         preprocessing=preprocessing, load_options=load_options,
                         encoding_options=encoding_options, model=model, metrics=metrics,
-                        playground=playground)
+                        playground=playground,
+                        checkpoint_dir=checkpoint if has_checkpoint(checkpoint) else None)
 
 
 def library_versions() -> dict[str, str]:

@@ -115,6 +115,11 @@ class TrainConfig:
     batch_event_hz: float = _option(
         20.0, "How many times per second the per-batch loss is sent to the plot; lower it "
         "if the window feels sluggish.", metavar="HZ")
+    checkpoint_every: int = _option(
+        1, "Save a checkpoint (weights, optimizer, schedule, random state, history) after "
+        "every this many epochs and after the last one, so a stopped or finished run can be "
+        "continued exactly; 0 = off. A run folder keeps the last one (written to disk at "
+        "most once a second while training).", metavar="N")
     augment: dict[str, Any] = field(default_factory=dict, metadata={
         "help": "Random changes to each training batch (never to validation or test data), "
         "so the network sees a slightly different picture or sequence every epoch and "
@@ -145,6 +150,8 @@ class TrainConfig:
         for name in ("l1", "l2", "weight_decay", "momentum", "reconstruct_noise"):
             if getattr(self, name) < 0:
                 raise TrainError(f"{name} must not be negative")
+        if self.checkpoint_every < 0:
+            raise TrainError("checkpoint every must be 0 (off) or a number of epochs")
         if self.early_stopping is not None and self.early_stopping < 1:
             raise TrainError("early-stopping patience must be at least 1 epoch")
         AugmentOptions.from_dict(self.augment)  # each value in range (fit: at run start)

@@ -15,6 +15,7 @@ class RunStarted:
     n_val: int
     epochs: int
     batches_per_epoch: int
+    first_epoch: int = 1  # more than 1 when the run continues a checkpoint
 
 
 @dataclass

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from core.data.dataset import Dataset, Split
@@ -27,6 +28,7 @@ from core.errors import SpecError, TrainError
 from core.nn.shapes import NetworkSummary, check
 from core.nn.spec import NetworkSpec
 from core.progress import ProgressFn, StopFn
+from core.train.checkpoint import Checkpoint, RunRecord
 from core.train.config import TrainConfig
 from core.train.control import RunControl
 from core.train.events import Event
@@ -122,6 +124,9 @@ def train_prepared(
     control: RunControl | None = None,
     on_event: Callable[[Event], None] | None = None,
     baselines: bool | Sequence[str] = True,
+    *,
+    checkpoint_dir: Path | None = None,
+    resume: Checkpoint | None = None,
 ) -> TrainingOutcome:
     """Train, then measure the network on every split and the classic baselines on test.
 
@@ -129,10 +134,16 @@ def train_prepared(
     names to run (``core.classic.baseline_info.BASELINES``). Never raises for a run that
     fails or diverges (the outcome says so); raises ``TrainError`` for an invalid
     configuration or an unknown baseline name before anything starts.
+
+    Checkpoints carry ``run_record(prepared)``, so a run can be continued from them alone
+    (``core.train.resume``); ``checkpoint_dir`` also writes them there as the run goes,
+    and ``resume`` continues a checkpoint of this same preparation.
     """
     config.validate()
     which = baseline_choice(baselines)
-    result = train_network(prepared.spec, config, prepared.data, control, on_event)
+    result = train_network(prepared.spec, config, prepared.data, control, on_event,
+                           checkpoint_dir=checkpoint_dir, resume=resume,
+                           record=run_record(prepared) if config.checkpoint_every else None)
     outcome = TrainingOutcome(**vars(prepared), config=copy.deepcopy(config), result=result)
     if result.failed or result.model is None or result.stopped_because == "nan":
         return outcome
@@ -142,6 +153,32 @@ def train_prepared(
     if which is None or which:
         fit_outcome_baselines(outcome, which)
     return outcome
+
+
+def run_record(prepared: PreparedRun) -> RunRecord:
+    """What a checkpoint needs beyond the trainer's state to be continued later: the data
+    source and its sha256 (to notice a changed file), the options that read and encoded
+    it, the split's indices and the network."""
+    ds, prov = prepared.dataset, prepared.dataset.provenance
+    source = prov.source if prov is not None else ""
+    absolute = source
+    if source and not source.startswith("demo:"):
+        absolute = str(Path(source).resolve())
+    info = {
+        "source": source,
+        "source_absolute": absolute,  # a relative path read from another folder later
+        "sha256": prov.sha256 if prov is not None else "",
+        "loader": prov.loader if prov is not None else "",
+        "dataset_name": ds.name,
+        "n_samples": len(ds),
+        "load_options": asdict(prepared.load_options),
+        "encoding_options": prepared.encoding_options.to_dict(),
+        "split_seed": prepared.split.seed,
+        "network": prepared.spec.to_dict(),
+        "network_source": prepared.network_source,
+    }
+    split = {side: getattr(prepared.split, side) for side in ("train", "val", "test")}
+    return RunRecord(info=info, split=split)
 
 
 def fit_outcome_pca(outcome: TrainingOutcome) -> None:
@@ -226,15 +263,20 @@ def run_training(
     control: RunControl | None = None,
     on_event: Callable[[Event], None] | None = None,
     baselines: bool | Sequence[str] = True,
+    checkpoint_dir: Path | None = None,
+    resume: Checkpoint | None = None,
 ) -> TrainingOutcome:
-    """``prepare_run`` then ``train_prepared``; the split uses ``config.seed``."""
+    """``prepare_run`` then ``train_prepared``; the split uses ``config.seed`` (so a
+    ``resume`` checkpoint must come from a run of the same call; a saved run folder is
+    continued with ``core.export.resume``, which restores the recorded split)."""
     config = config or TrainConfig()
     config.validate()
     prepared = prepare_run(dataset, load_options, encoding_options, network=network,
                            preset_options=preset_options, val_fraction=val_fraction,
                            test_fraction=test_fraction, seed=config.seed,
                            use_file_split=use_file_split)
-    return train_prepared(prepared, config, control, on_event, baselines)
+    return train_prepared(prepared, config, control, on_event, baselines,
+                          checkpoint_dir=checkpoint_dir, resume=resume)
 
 
 def _resolve_network(

@@ -21,6 +21,13 @@ The best epoch, early stopping and the plateau schedule follow the validation lo
 training loss when there is no validation set. Batch events are throttled to
 ``batch_event_hz`` but the last batch of each epoch is always reported, and so is every
 batch while the run is paused (single steps).
+
+Checkpoints (``core.train.checkpoint``) are taken at epoch ends only, outside the batch
+loop: CPU copies of the weights, the optimizer and schedule states, every random stream
+(the global CPU one that dropout draws from, CUDA's, the batch order, augmentation), the
+early-stopping bookkeeping and the history. Resuming one puts all of it back after the
+probe and before the first batch, so on the CPU in deterministic mode 10 epochs and 10
+more are bit-identical to 20 straight (``tests/core/test_checkpoint.py``).
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,6 +53,14 @@ from core.errors import MendelError, TrainError
 from core.nn.spec import NetworkSpec
 from core.train.augment import augment_generator, make_augmenter
 from core.train.augment_options import AugmentOptions
+from core.train.checkpoint import (
+    Checkpoint,
+    RunRecord,
+    capture_optimizer,
+    capture_scheduler,
+    cpu_copy,
+    save_checkpoint,
+)
 from core.train.config import TrainConfig
 from core.train.control import RunControl
 from core.train.device import describe_device, resolve_device
@@ -84,6 +101,10 @@ class RunResult:
     model: nn.Module | None = None
     failed: str | None = None
     n_params: int = 0
+    # the state at the end of the last checkpointed epoch (``TrainConfig.checkpoint_every``;
+    # None when off): ``save_bundle`` writes it into the run folder so the run can go on
+    checkpoint: Checkpoint | None = None
+    resumed_from: int = 0  # the checkpoint's epoch when the run continued one, else 0
 
 
 class _Stop(Exception):
@@ -196,8 +217,11 @@ def make_scheduler(
     if c.schedule == "none":
         return None
     if c.schedule == "onecycle":
-        return sched.OneCycleLR(opt, max_lr=c.lr, total_steps=c.epochs * batches_per_epoch,
-                                pct_start=0.25, cycle_momentum=False)
+        total = c.epochs * batches_per_epoch
+        # torch divides by zero when the warm-up ends exactly on step 1 (4 steps in all,
+        # e.g. one epoch of four batches): warm up a little longer then
+        return sched.OneCycleLR(opt, max_lr=c.lr, total_steps=total,
+                                pct_start=0.25 if total != 4 else 0.3, cycle_momentum=False)
     if c.schedule == "step":
         if c.step_size < 1 or not 0 < c.gamma <= 1:
             raise TrainError("the step schedule needs step size >= 1 and 0 < gamma <= 1")
@@ -237,6 +261,11 @@ class Trainer:
 
     Events go to ``on_event`` from the calling thread. A run ends with exactly one
     RunFinished or RunFailed event. ``control`` is checked before every batch.
+
+    Checkpoints (``config.checkpoint_every`` > 0) are taken at the end of every N-th epoch
+    and of the last one; the latest is ``RunResult.checkpoint`` and, with
+    ``checkpoint_dir``, also written there (``core.train.checkpoint``), carrying ``record``.
+    ``resume`` continues a checkpoint up to ``config.epochs`` (see ``_restore``).
     """
 
     def __init__(
@@ -246,12 +275,18 @@ class Trainer:
         data: TensorData,
         control: RunControl | None = None,
         on_event: Callable[[Event], None] | None = None,
+        checkpoint_dir: Path | None = None,
+        resume: Checkpoint | None = None,
+        record: RunRecord | None = None,
     ) -> None:
         self.model = model
         self.config = config
         self.data = data
         self.control = control
         self.on_event = on_event
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.resume = resume
+        self.record = record
 
     def run(self) -> RunResult:
         result = RunResult(model=self.model)
@@ -337,14 +372,37 @@ class Trainer:
         keep_best = c.early_stopping is not None and c.restore_best
         monitor_name = "validation loss" if n_val else "training loss"
         best_loss, best_epoch, since_best, best_state = math.inf, 0, 0, None
+        every, ckpt_dir, record = c.checkpoint_every, self.checkpoint_dir, self.record
+        ckpt_trouble = ""  # why writing checkpoints stopped, said in the final message
+        # disk writes: at most one a CHECKPOINT_MIN_SECONDS (plus the last), so runs of many
+        # tiny epochs do not spend their time syncing files; memory always has the latest
+        min_write, last_write, written = CHECKPOINT_MIN_SECONDS, -math.inf, 0
+        start_epoch, start_step, prior = 0, 0, 0.0  # a fresh run; a resume moves them on
+        notes: list[str] = []
+        ck = self.resume
+        if ck is not None:  # after the probe: from here on the random streams must match
+            scheduler, notes = _restore(ck, c, model, opt, scheduler, nb, n, n_val, dev, gen,
+                                        aug_gen)
+            per_batch = scheduler if c.schedule == "onecycle" else None
+            start_epoch, start_step, prior = ck.epoch, ck.global_step, ck.elapsed
+            best_loss, best_epoch, since_best = ck.best_loss, ck.best_epoch, ck.since_best
+            if keep_best and ck.best_state is not None:
+                best_state = {k: v.to(dev) for k, v in ck.best_state.items()}
+            if c.early_stopping is not None and since_best >= c.early_stopping:
+                since_best = 0  # it stopped early before: give the new epochs a full patience
+                notes.append(f"early-stopping patience restarted at epoch {ck.epoch}")
+            result.history.rows = [dict(row) for row in ck.history]
+            result.epochs_run, result.best_epoch = ck.epoch, ck.best_epoch
+            result.resumed_from, result.checkpoint = ck.epoch, ck
 
         self._emit(RunStarted(device=result.device, n_params=result.n_params, n_train=n,
-                              n_val=n_val, epochs=c.epochs, batches_per_epoch=nb))
+                              n_val=n_val, epochs=c.epochs, batches_per_epoch=nb,
+                              first_epoch=start_epoch + 1))
         start = time.perf_counter()
         last_event = -math.inf
-        global_step = 0
+        global_step = start_step
         try:
-            for epoch in range(1, c.epochs + 1):
+            for epoch in range(start_epoch + 1, c.epochs + 1):
                 perm = None if full_batch else torch.randperm(n, generator=gen).to(dev)
                 losses: list[torch.Tensor] = []
                 outs: list[torch.Tensor] = []
@@ -423,7 +481,7 @@ class Trainer:
                     scheduler.step(monitored)
                 elif scheduler is not None and per_batch is None:
                     scheduler.step()
-                elapsed = time.perf_counter() - start
+                elapsed = prior + time.perf_counter() - start
                 ev = EpochFinished(epoch=epoch, train_loss=train_loss, val_loss=val_loss,
                                    train_metrics=train_metrics, val_metrics=val_metrics, lr=lr,
                                    elapsed=elapsed, eta=elapsed / epoch * (c.epochs - epoch),
@@ -436,7 +494,19 @@ class Trainer:
                     control.epoch_done()
                     if control.on_epoch_model is not None:
                         control.on_epoch_model(epoch, model)
-                if c.early_stopping is not None and since_best >= c.early_stopping:
+                stop_early = c.early_stopping is not None and since_best >= c.early_stopping
+                if every and (epoch % every == 0 or epoch == c.epochs or stop_early):
+                    # after every hook of the epoch, so the random state is the next epoch's
+                    result.checkpoint = _make_checkpoint(
+                        epoch, c, model, opt, scheduler, gen, aug_gen, dev, best_loss,
+                        best_epoch, since_best, best_state, result.history.rows,
+                        global_step, elapsed, n, n_val, nb, record)
+                    now = time.perf_counter()
+                    if ckpt_dir is not None and not ckpt_trouble and (
+                            now - last_write >= min_write or epoch == c.epochs or stop_early):
+                        ckpt_trouble = _write_checkpoint(ckpt_dir, result.checkpoint)
+                        last_write, written = now, epoch
+                if stop_early:
                     kept = f"; kept the weights of epoch {best_epoch}" if keep_best else ""
                     raise _Stop("early_stopping",
                                 f"early stopping after epoch {epoch}: the {monitor_name} has"
@@ -446,13 +516,131 @@ class Trainer:
             result.message = f"best {monitor_name} {best_loss:.4g} at epoch {best_epoch}"
         except _Stop as stop:
             result.stopped_because, result.message = stop.reason, stop.message
-        result.train_seconds = time.perf_counter() - start
+        last = result.checkpoint
+        if ckpt_dir is not None and not ckpt_trouble and last is not None and (
+                last.epoch > written):
+            ckpt_trouble = _write_checkpoint(ckpt_dir, last)  # what the throttle held back
+        result.message = "; ".join(filter(None, [result.message, *notes, ckpt_trouble]))
+        result.train_seconds = prior + time.perf_counter() - start
         if best_state is not None:
             model.load_state_dict(best_state)
         result.model = model.cpu().eval()
         self._emit(RunFinished(epochs_run=result.epochs_run, best_epoch=result.best_epoch,
                                stopped_because=result.stopped_because, message=result.message,
                                train_seconds=result.train_seconds))
+
+
+CHECKPOINT_MIN_SECONDS = 1.0
+
+
+def _write_checkpoint(folder: Path, ck: Checkpoint) -> str:
+    """Save ``ck``; "" or, when the disk refused, why (the run itself goes on)."""
+    try:
+        save_checkpoint(folder, ck)
+    except OSError as exc:
+        log.warning("writing a checkpoint failed: %s", exc)
+        return f"checkpoints stopped at epoch {ck.epoch}: {exc.strerror or exc}"
+    return ""
+
+
+# Options that change what an epoch computes: a resumed run must use the checkpoint's.
+# The others (epochs, checkpointing, events, device, early stopping) may differ.
+_SAME_MATH = ("batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "betas",
+              "loss", "huber_delta", "reconstruct_noise", "class_weights", "schedule",
+              "step_size", "gamma", "plateau_patience", "l1", "l2", "grad_clip", "seed",
+              "augment")
+
+
+def _restore(
+    ck: Checkpoint, c: TrainConfig, model: nn.Module, opt: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None, nb: int, n: int, n_val: int,
+    dev: torch.device, gen: torch.Generator, aug_gen: torch.Generator,
+) -> tuple[torch.optim.lr_scheduler.LRScheduler | None, list[str]]:
+    """Put the checkpoint's weights, optimizer, schedule and random states in place.
+
+    The schedule: when ``c.epochs`` is the checkpoint's planned total, or the schedule
+    does not depend on the total (none, step, plateau), it continues exactly, so the run
+    matches one that never stopped. A one-cycle or cosine run asked to reach another total
+    cannot follow "the same" schedule (it was shaped for the old total): its remaining
+    epochs get a new cycle of their own, from the peak rate down again, and a note says so.
+    Returns the schedule to use and the notes for the run's message.
+    """
+    if ck.epoch >= c.epochs:
+        raise TrainError(f"the checkpoint is at epoch {ck.epoch}; ask for more than "
+                         f"{ck.epoch} epochs to continue it")
+    now = c.to_dict()
+    changed = [k for k in _SAME_MATH if k in ck.config and ck.config[k] != now[k]
+               and not (k == "betas" and list(ck.config[k]) == now[k])]
+    if changed:
+        raise TrainError(f"the checkpoint was trained with other settings "
+                         f"({', '.join(changed)}); continue it with its own")
+    if (ck.n_train, ck.n_val) != (n, n_val):
+        raise TrainError(f"the checkpoint was trained on {ck.n_train} training and {ck.n_val}"
+                         f" validation samples, this data has {n} and {n_val}")
+    if ck.batches_per_epoch != nb:
+        raise TrainError(f"the checkpoint ran {ck.batches_per_epoch} batches per epoch, this "
+                         f"run would run {nb}; keep the batch size")
+    own = model.state_dict()
+    missing = sorted(set(own) - set(ck.model))
+    extra = sorted(set(ck.model) - set(own))
+    shapes = sorted(k for k in set(own) & set(ck.model) if own[k].shape != ck.model[k].shape)
+    if missing or extra or shapes:
+        what = (f"missing {', '.join(missing[:3])}" if missing else
+                f"unknown {', '.join(extra[:3])}" if extra else
+                f"other shapes for {', '.join(shapes[:3])}")
+        raise TrainError(f"the checkpoint's weights do not fit this network ({what})")
+    model.load_state_dict(ck.model)
+    notes = []
+    if c.schedule in ("onecycle", "cosine") and ck.planned_epochs != c.epochs:
+        opt.load_state_dict(ck.optimizer)  # the moments and steps; the rates start afresh
+        for group in opt.param_groups:
+            group["lr"] = c.lr
+            for key in ("initial_lr", "max_lr", "min_lr"):
+                group.pop(key, None)
+        added = c.epochs - ck.epoch
+        scheduler = make_scheduler(opt, replace(c, epochs=added), nb)
+        name = "one-cycle" if c.schedule == "onecycle" else "cosine"
+        notes.append(f"the {name} schedule was planned for {ck.planned_epochs} epochs; "
+                     f"epochs {ck.epoch + 1}-{c.epochs} follow a new {name} schedule of "
+                     f"{added} epochs")
+    else:
+        if scheduler is not None and ck.scheduler is not None:
+            scheduler.load_state_dict(ck.scheduler)
+        opt.load_state_dict(ck.optimizer)  # after the schedule, whose start reset the rates
+    gen.set_state(ck.rng["batches"])
+    torch.set_rng_state(ck.rng["torch"])
+    if ck.device_type == dev.type:
+        if "augment" in ck.rng:
+            aug_gen.set_state(ck.rng["augment"])
+        if dev.type == "cuda" and "cuda" in ck.rng:
+            torch.cuda.set_rng_state(ck.rng["cuda"], dev)
+    else:
+        notes.append(f"the checkpoint was made on {ck.device_type}: dropout and augmentation "
+                     f"draw other random numbers on {dev.type} from here on")
+    return scheduler, notes
+
+
+def _make_checkpoint(
+    epoch: int, c: TrainConfig, model: nn.Module, opt: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None, gen: torch.Generator,
+    aug_gen: torch.Generator, dev: torch.device, best_loss: float, best_epoch: int,
+    since_best: int, best_state: dict[str, torch.Tensor] | None,
+    history: list[dict[str, Any]], global_step: int, elapsed: float, n: int, n_val: int,
+    nb: int, record: RunRecord | None,
+) -> Checkpoint:
+    """CPU copies of everything the next epoch depends on."""
+    rng = {"torch": torch.get_rng_state(), "batches": gen.get_state(),
+           "augment": aug_gen.get_state().cpu()}
+    if dev.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(dev)
+    return Checkpoint(
+        epoch=epoch, planned_epochs=c.epochs, global_step=global_step, elapsed=elapsed,
+        config=c.to_dict(), model=cpu_copy(model.state_dict()),
+        optimizer=capture_optimizer(opt), scheduler=capture_scheduler(scheduler), rng=rng,
+        best_loss=best_loss, best_epoch=best_epoch, since_best=since_best,
+        best_state=None if best_state is None else cpu_copy(best_state),
+        history=[dict(row) for row in history], n_train=n, n_val=n_val,
+        batches_per_epoch=nb, device_type=dev.type, record=record)
 
 
 def _first_nonfinite_row(X: np.ndarray) -> int | None:
@@ -541,10 +729,15 @@ def train_network(
     data: TensorData,
     control: RunControl | None = None,
     on_event: Callable[[Event], None] | None = None,
+    checkpoint_dir: Path | None = None,
+    resume: Checkpoint | None = None,
+    record: RunRecord | None = None,
 ) -> RunResult:
     """Build ``spec`` for ``data`` and train it; never raises (see ``Trainer.run``).
 
-    Same seed, data and config on the CPU give the same loss history, run after run.
+    Same seed, data and config on the CPU give the same loss history, run after run, and a
+    run continued from its checkpoint (``resume``) gives what it would have without the
+    pause (the checkpoint arguments: ``Trainer``).
     """
     t0 = time.perf_counter()
     try:
@@ -553,7 +746,8 @@ def train_network(
 
         with seeded(config.seed, config.deterministic):
             model = build_model(spec, tuple(data.input_shape), data.n_outputs)
-            return Trainer(model, config, data, control, on_event).run()
+            return Trainer(model, config, data, control, on_event, checkpoint_dir, resume,
+                           record).run()
     except Exception as exc:  # building failed: report it like a run failure
         if not isinstance(exc, MendelError):
             log.exception("building the network failed")

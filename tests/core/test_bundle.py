@@ -54,11 +54,13 @@ def _copy(run: Path, tmp_path: Path) -> Path:
 
 def test_bundle_holds_every_file_and_no_temporary_names(iris_run):
     outcome, report, out = iris_run
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == sorted(report.files)
+    checkpoint = {n for n in names if n.startswith("checkpoint/")}  # the resumable state
     assert {"network.json", "preprocessing.json", "train_config.json", "model.safetensors",
             "model.onnx", "model.torchscript.pt", "history.csv", "metrics.json",
-            "MODEL_CARD.md"} == set(names)
+            "MODEL_CARD.md"} == set(names) - checkpoint
+    assert len(checkpoint) == 2 and "checkpoint/checkpoint.json" in checkpoint
     net = json.loads((out / "network.json").read_text())
     assert NetworkSpec.from_dict(net).to_dict() == outcome.spec.to_dict()
     assert (net["task"], net["n_outputs"], net["input_shape"]) == ("classification", 3, [4])

@@ -262,7 +262,8 @@ def test_each_flag_parses_into_the_train_config() -> None:
             "--schedule", "plateau", "--step-size", "3", "--gamma", "0.25",
             "--plateau-patience", "2", "--l1", "0.001", "--l2", "0.002", "--grad-clip", "1.5",
             "--early-stopping", "4", "--no-restore-best", "--seed", "11", "--no-deterministic",
-            "--device", "cpu", "--batch-event-hz", "5", "--augment", "hflip,noise=0.1"]
+            "--device", "cpu", "--batch-event-hz", "5", "--checkpoint-every", "3",
+            "--augment", "hflip,noise=0.1"]
     config = config_from_args(_train_flags_parser().parse_args(argv))
     expected = TrainConfig(
         epochs=7, batch_size=16, optimizer="sgd", lr=0.05, momentum=0.9, nesterov=True,
@@ -271,7 +272,7 @@ def test_each_flag_parses_into_the_train_config() -> None:
         gamma=0.25,
         plateau_patience=2, l1=0.001, l2=0.002, grad_clip=1.5, early_stopping=4,
         restore_best=False, seed=11, deterministic=False, device="cpu", batch_event_hz=5.0,
-        augment={"hflip": True, "noise": 0.1})
+        checkpoint_every=3, augment={"hflip": True, "noise": 0.1})
     assert config == expected
     changed = {f.name for f in fields(TrainConfig) if getattr(config, f.name)
                != getattr(TrainConfig(), f.name)}
