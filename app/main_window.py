@@ -124,6 +124,12 @@ class MainWindow(QMainWindow):
         layout.addLayout(right, 1)
         self.setCentralWidget(central)
 
+        from app.project_session import ProjectSession
+
+        self.project = ProjectSession(self.state, self, self.settings, self._load_for_project)
+        self.project.changed.connect(self._update_title)
+        self.project.message.connect(self._on_project_message)
+        self.export_job.succeeded.connect(self.project.runs_changed)
         self._build_status_bar()
         self._build_menus()
         self.state.datasetChanged.connect(self._on_dataset_changed)
@@ -158,6 +164,9 @@ class MainWindow(QMainWindow):
         self.recent_menu = RecentMenu(self.state, "Open &recent", numbered=True, parent=self)
         self.recent_menu.chosen.connect(self.open_source)
         file.addMenu(self.recent_menu)
+        from app.project_session import install_project_menu
+
+        self.recent_projects_menu = install_project_menu(self, file, self.project)
         self.demo_menu = file.addMenu("&Demo datasets")
         for demo in list_demos():
             action = QAction(demo.title, self)
@@ -286,7 +295,20 @@ class MainWindow(QMainWindow):
         kind = f"{len(ds.class_names)} classes" if ds.class_names else ds.task
         self.dataset_label.setText(f"{ds.name}: {len(ds):,} samples, {kind}")
         self.dataset_label.setToolTip(self.state.source or "")
-        self.setWindowTitle(f"{ds.name} \u2014 Mendel")
+        self._update_title()
+
+    def _update_title(self) -> None:
+        """The project's name (or the data's), with " *" while there are unsaved changes."""
+        self.setWindowTitle(self.project.title())
+
+    def _load_for_project(self, source: str, options: Any) -> None:
+        self.pages["data"].load_source(source, options)
+
+    def _on_project_message(self, text: str, level: str) -> None:
+        if level == "info":
+            self.statusBar().showMessage(text, 5000)
+        else:
+            self.message_bar.show_message(text, level)
 
     def _on_run_state(self, text: str) -> None:
         self.run_label.setText(text)
@@ -301,6 +323,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Preparing the pages\u2026")
         self.statusBar().repaint()
         self.build_pages()
+        self.project.start_autosave()
+        if source is None:
+            self.project.offer_restore()
         if source == DEMO_SOURCE:
             self.state.set_train_config(TrainConfig(lr=0.01))
             self.show_page("train")
@@ -492,6 +517,10 @@ class MainWindow(QMainWindow):
                 if choice == "stop":
                     self.pages["train"].stop()  # it ends like Stop: results measured, kept
                 return
+        if not self.project.confirm_discard():
+            event.ignore()
+            return
+        self.project.closing()
         self.save_settings()
         self.hide()
         for page in self.pages.values():

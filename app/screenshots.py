@@ -110,6 +110,8 @@ def main(argv: list[str]) -> int:
     wait_for(window.state.runFinished)
     grab("train-done")
 
+    if "runs" in window.pages:
+        runs_shot(window, grab, tmp)
     if "network" in window.pages:
         network_shots(window, grab)
         template_shots(window, grab)
@@ -166,6 +168,30 @@ def network_shots(window: Any, grab: Callable[[str], None]) -> None:
     page.editor.select((0,))
     grab("network-error")
     window.state.set_network(None)  # the later shots train with the Train page's presets
+
+
+def runs_shot(window: Any, grab: Callable[[str], None], tmp: Path) -> None:
+    """The session saved as a project, three runs queued with three learning rates, then
+    the Runs page with their curves overlaid and their options diffed."""
+    from dataclasses import replace
+
+    window.project.ask_save_path = lambda: str(tmp / "promoters-study")
+    window.project.save_as()
+    train = window.show_page("train")
+    base = window.state.train_config
+    done = []
+    for lr in (0.003, 0.01, 0.03):
+        window.state.set_train_config(replace(base, lr=lr, epochs=12))
+        train.queue_run()
+    while len(done) < 3:  # each queued run ends with its run folder written
+        wait_for(window.export_job.succeeded)
+        done.append(True)
+    window.state.set_train_config(base)
+    page = window.show_page("runs")
+    page.refresh()
+    page.select_runs([r.id for r in page.rows])
+    grab("runs")
+    window.project.dirty = False
 
 
 def template_shots(window: Any, grab: Callable[[str], None]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -85,6 +86,7 @@ class AppState(QObject):
     runStateChanged = Signal(str)  # one line for the status bar
     deviceChanged = Signal(str)
     recentChanged = Signal()
+    projectChanged = Signal()  # another project, or its runs changed
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -105,6 +107,7 @@ class AppState(QObject):
         self.run_state = "idle"
         self.device_text = ""
         self.recent_sources: list[str] = []
+        self.project_folder: Path | None = None  # the saved project, None: unsaved
 
     # -- data -----------------------------------------------------------------------------
     def set_dataset(self, dataset: Dataset, source: str, load_options: LoadOptions) -> None:
@@ -264,6 +267,12 @@ class AppState(QObject):
             return
         self.device_text = text
         self.deviceChanged.emit(text)
+
+    # -- the project ----------------------------------------------------------------------
+    def set_project_folder(self, folder: Path | None) -> None:
+        """The project the session is saved in; also emitted when its runs change."""
+        self.project_folder = folder
+        self.projectChanged.emit()
 
     # -- recent files ---------------------------------------------------------------------
     def set_recent(self, sources: list[str]) -> None:
