@@ -58,6 +58,14 @@ def conv_block(filters: int, kernel: int, batchnorm: bool) -> list[LayerSpec]:
             layer("BatchNorm"), layer("ReLU")]
 
 
+def flat_head(o: dict[str, Any]) -> list[LayerSpec]:
+    """Flatten the pooled bins (where each motif sat) into a Dense layer, then dropout."""
+    layers = [layer("Flatten"), layer("Dense", units=o["dense"], activation="relu")]
+    if o["dropout"] > 0:
+        layers.append(layer("Dropout", rate=o["dropout"]))
+    return layers
+
+
 def deepbind(shape: Shape, o: dict[str, Any]) -> list[LayerSpec]:
     kernel = fit_kernel(o["kernel"], shape[0])
     layers = [layer("Conv1D", filters=o["filters"], kernel=kernel, padding="same",
@@ -77,10 +85,7 @@ def basset(shape: Shape, o: dict[str, Any]) -> list[LayerSpec]:
         if pool > 1:
             layers.append(layer("MaxPool1D", pool=pool))
             length //= pool
-    layers += [layer("Flatten"), layer("Dense", units=o["dense"], activation="relu")]
-    if o["dropout"] > 0:
-        layers.append(layer("Dropout", rate=o["dropout"]))
-    return layers
+    return layers + flat_head(o)
 
 
 def danq(shape: Shape, o: dict[str, Any]) -> list[LayerSpec]:
@@ -124,10 +129,7 @@ def resnet1d(shape: Shape, o: dict[str, Any]) -> list[LayerSpec]:
         if pool > 1:
             layers.append(layer("MaxPool1D", pool=pool))
             length //= pool
-    layers += [layer("Flatten"), layer("Dense", units=o["dense"], activation="relu")]
-    if o["dropout"] > 0:
-        layers.append(layer("Dropout", rate=o["dropout"]))
-    return layers
+    return layers + flat_head(o)
 
 
 def autoencoder(shape: Shape, o: dict[str, Any]) -> list[LayerSpec]:
