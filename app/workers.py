@@ -141,6 +141,7 @@ class TrainRequest:
     config: TrainConfig
     split: Split
     baselines: bool | tuple[str, ...] = True  # True: all; or names of BASELINES
+    resume: Any = None  # a core.train.checkpoint.Checkpoint: Continue training from it
 
 
 class TrainWorker(Worker):
@@ -184,7 +185,7 @@ class TrainWorker(Worker):
             raise Cancelled()
         self.prepared.emit(prepared)
         outcome = train_prepared(prepared, r.config, self.control, self.event.emit,
-                                 baselines=False)
+                                 baselines=False, resume=r.resume)
         if (which is None or which) and outcome.succeeded and not self.should_stop():
             self.report(1.0, "Fitting the baseline models on the same data\u2026")
             fit_outcome_baselines(outcome, which, self.should_stop)

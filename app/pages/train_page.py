@@ -11,6 +11,7 @@ divergence, early stopping) and keeps the buttons honest.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -83,6 +84,10 @@ class TrainPage(Page):
                                         self.stop)
         self.step_button = self._button("Step", "Ctrl+.",
                                         "Run exactly one batch, then pause", self.step)
+        self.continue_button = self._button(
+            "Continue", "Ctrl+Shift+Return", "Continue the last run from its last epoch: to "
+            "its planned epochs when it was stopped, else for the Epochs set here",
+            self.continue_run)
         self.start_button.setObjectName("primaryButton")
         self.monitor = RunMonitor(self.message_bar.show_error)
         self.progress = self.monitor.progress
@@ -93,8 +98,11 @@ class TrainPage(Page):
             controls.addWidget(b)
         self.queue = RunQueue()
         self.queue.queue_requested.connect(self.queue_run)
-        controls.addWidget(self.queue)
         controls.addWidget(self.progress, 1)
+        more = QHBoxLayout()  # a second row: the first must fit a 1280-pixel screen
+        more.addWidget(self.continue_button)
+        more.addWidget(self.queue)
+        more.addStretch(1)
         self.start_reason = self.monitor.start_reason
         self.start_reason.linkActivated.connect(self.open_page)
 
@@ -117,6 +125,7 @@ class TrainPage(Page):
         right = QVBoxLayout()
         right.addWidget(self.message_bar)
         right.addLayout(controls)
+        right.addLayout(more)
         right.addWidget(self.start_reason)
         right.addWidget(self.monitor.run_label)
         right.addWidget(self.signal_bar)
@@ -293,6 +302,33 @@ class TrainPage(Page):
         if request is not None:
             self._start_request(request, paused)
 
+    def continue_request(self) -> TrainRequest | None:
+        """The last run again from its checkpoint, with its own data, split, network and
+        options (the trainer refuses a change that would make it another run)."""
+        run = self.state.run
+        ckpt = getattr(getattr(run, "result", None), "checkpoint", None)
+        if run is None or ckpt is None:
+            return None
+        done = ckpt.epoch
+        total = ckpt.planned_epochs if done < ckpt.planned_epochs else (
+            done + self.state.train_config.epochs)
+        config = copy.deepcopy(run.config)
+        config.epochs = total
+        return TrainRequest(dataset=run.dataset, load_options=run.load_options,
+                            encoding=run.encoding_options, network=run.spec,
+                            preset_options={}, config=config, split=run.split,
+                            baselines=self.state.baselines, resume=ckpt)
+
+    def continue_run(self) -> None:
+        request = self.continue_request()
+        if request is None:
+            self.message_bar.show_message("Train a run first: Continue picks up the last "
+                                          "run where it ended.", "warning")
+            return
+        self._start_request(request)
+        self.monitor.show_message(f"continuing from epoch {request.resume.epoch} to "
+                                  f"{request.config.epochs}")
+
     def _checked_request(self) -> TrainRequest | None:
         """The request Start would train, or None after saying why it cannot."""
         request = self.request()
@@ -377,6 +413,7 @@ class TrainPage(Page):
         self.pause_button.setText("Resume" if self.training.paused else "Pause")
         self.stop_button.setEnabled(running)
         self.step_button.setEnabled(running or ready)
+        self.continue_button.setEnabled(not running and self.continue_request() is not None)
         reason = start_blocked_reason(self.state.dataset is not None, problem)
         self.start_reason.setText(reason)
         self.start_reason.setVisible(bool(reason))

@@ -55,3 +55,19 @@ def test_clear_queue_and_shutdown_start_nothing_more(qtbot: QtBot) -> None:
     page.queue.add(page.request())
     page.shutdown()  # joins the running one; the queued one must not start
     assert not page.running and page.queue.requests == []
+
+
+def test_continue_picks_up_the_last_run_where_it_ended(qtbot: QtBot) -> None:
+    page = _page(qtbot)
+    assert not page.continue_button.isEnabled()  # nothing to continue yet
+    with qtbot.waitSignal(page.state.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    first = page.state.run
+    assert first.result.epochs_run == 2 and page.continue_button.isEnabled()
+    page.state.set_train_config(replace(page.state.train_config, epochs=3))  # 3 more
+    with qtbot.waitSignal(page.state.runFinished, timeout=RUN_TIMEOUT_MS):
+        qtbot.mouseClick(page.continue_button, Qt.MouseButton.LeftButton)
+    run = page.state.run
+    assert run is not first and run.result.resumed_from == 2 and run.result.epochs_run == 5
+    assert len(run.result.history.rows) == 5  # the whole history, epochs 1-5
+    page.shutdown()
