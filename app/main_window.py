@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         self.project.changed.connect(self._update_title)
         self.project.message.connect(self._on_project_message)
         self.export_job.succeeded.connect(self.project.runs_changed)
+        from app.run_files import RunFiles
+
+        self.run_files = RunFiles(self.state, self)
         self._build_status_bar()
         self._build_menus()
         self.state.datasetChanged.connect(self._on_dataset_changed)
@@ -182,6 +185,9 @@ class MainWindow(QMainWindow):
         if bundle_export_available():
             self.export_model_action = self._action(file, "Export &model\u2026",
                                                     "Ctrl+Shift+E", self.export_model)
+        from app.run_files import install_run_menu
+
+        install_run_menu(self, file, self.run_files)
         file.addSeparator()
         self._action(file, "P&references\u2026", "Ctrl+,", self.show_preferences)
         file.addSeparator()
@@ -399,7 +405,10 @@ class MainWindow(QMainWindow):
         outcome = self.state.run
 
         def save(progress: Any, should_stop: Any) -> Any:
-            return save_bundle(out_dir, outcome)
+            report = save_bundle(out_dir, outcome)
+            if outcome.run_dir is None:  # the run now has a folder: the Runs page marks it
+                outcome.run_dir = report.out_dir
+            return report
 
         self.statusBar().showMessage(f"Saving the run to {out_dir}\u2026")
         return self.export_job.run(save)
@@ -526,6 +535,7 @@ class MainWindow(QMainWindow):
         for page in self.pages.values():
             page.shutdown()
         self.export_job.shutdown()
+        self.run_files.shutdown()
         stop_all_workers()
         super().closeEvent(event)
 

@@ -251,7 +251,10 @@ class ProjectSession(QObject):
         self.changed.emit()
 
     def _on_run_finished(self) -> None:
-        """Each finished run goes into the project's runs/ (on the window's export worker)."""
+        """Each finished run goes into the project's runs/ (on the window's export worker);
+        a run opened from its folder is already saved and changes nothing."""
+        if self.state.run is not None and self.state.run.run_dir is not None:
+            return
         self._set_dirty(True)
         if self.folder is not None and self.state.run is not None:
             from core.project.runs import new_run_folder

@@ -218,12 +218,16 @@ def run_resume(args: argparse.Namespace) -> int:
     if args.data is not None:
         raise TrainError("--resume reads the data from the run folder; give DATA or "
                          "--resume, not both")
-    if getattr(args, "project", None):
-        raise TrainError("--resume saves a run folder (--out), not into a --project")
     if args.epochs is None:
         raise TrainError("--resume needs --epochs N: the number of epochs in all")
+    project = _resume_project(args)
     plan = prepare_resume(args.resume, args.epochs, force=args.force)
-    out = Path(args.out) if args.out else resumed_folder(args.resume)
+    if project is not None:
+        from core.project import new_run_folder
+
+        out = new_run_folder(project)  # the continued run is one more run of the project
+    else:
+        out = Path(args.out) if args.out else resumed_folder(args.resume)
     prepared, ck = plan.prepared, plan.checkpoint
     print(f"{plan.message} ({args.resume}); saving to {out}")
     print(data_line(prepared))
@@ -248,6 +252,23 @@ def run_resume(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(jsonable({**metrics, "out": str(out)})))
     return 0
+
+
+def _resume_project(args: argparse.Namespace) -> Path | None:
+    """The existing project a resumed run goes into (``--project``), or None."""
+    if not getattr(args, "project", None):
+        return None
+    from core.project import open_project, project_folder
+
+    if args.out:
+        raise TrainError("give --out or --project, not both")
+    folder = project_folder(args.project)
+    if not (folder / "project.json").is_file():
+        raise TrainError("no project there; --resume adds its run to an existing project "
+                         "(make one with 'mendel train DATA --project' or the app)",
+                         str(folder))
+    open_project(folder, verify=False)  # a damaged project.json fails before training
+    return folder
 
 
 def _data_optional(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -80,6 +81,54 @@ def _cell(row: RunRow, column: str) -> tuple[str, Any]:
     return text, text
 
 
+def _points(xs: list[Any], ys: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The epochs and values where both are known (a run may lack a validation epoch)."""
+    pairs = [(x, y) for x, y in zip(xs, ys, strict=False) if x is not None and y is not None]
+    if not pairs:
+        return np.empty(0), np.empty(0)
+    arr = np.asarray(pairs, dtype=float)
+    return arr[:, 0], arr[:, 1]
+
+
+class CurveOverlay:
+    """Curves of one plot kept between selections and given new data, so selecting runs
+    costs a ``setData`` per curve instead of new items, a legend rebuilt and re-laid-out
+    axes (most of an overlay's time in pyqtgraph)."""
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        self.plot = plot
+        self.items: list[pg.PlotDataItem] = []
+        self.names: list[str] = []
+        for side in ("left", "bottom"):
+            # Axes with a grid are the slowest part of a repaint (long translucent lines):
+            # drawn once per range into a pixmap, then reused by every repaint after.
+            axis = plot.getPlotItem().getAxis(side)
+            axis.setCacheMode(axis.CacheMode.DeviceCoordinateCache)
+
+    def show(self, curves: list[tuple[np.ndarray, np.ndarray, Any, str]]) -> None:
+        item = self.plot.getPlotItem()
+        box = item.getViewBox()
+        box.disableAutoRange()  # one range update after all curves, not one per curve
+        while len(self.items) < len(curves):
+            curve = pg.PlotDataItem()
+            item.addItem(curve)
+            self.items.append(curve)
+        for curve, (xs, ys, pen, _) in zip(self.items, curves, strict=False):
+            curve.setData(xs, ys, pen=pen)
+            curve.setVisible(True)
+        for curve in self.items[len(curves):]:
+            curve.setData([], [])
+            curve.setVisible(False)
+        names = [name for *_, name in curves]
+        legend = item.legend
+        if legend is not None and names != self.names:
+            legend.clear()
+            for curve, name in zip(self.items, names, strict=False):
+                legend.addItem(curve, name)
+        self.names = names
+        box.enableAutoRange()
+
+
 class _Item(QTableWidgetItem):
     """A cell that sorts by its value, not its text (epochs, losses, times)."""
 
@@ -114,9 +163,13 @@ class RunsPage(Page):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.itemSelectionChanged.connect(self.show_selected)
+        self.table.itemDoubleClicked.connect(self._on_double_click)
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for text, slot, tip in (
+                ("Open", self.open_selected, "Make the selected run the current one: "
+                 "Evaluate, the Network page's weights and Continue use it (double-click "
+                 "a row does the same)"),
                 ("Rename\u2026", self.rename, "Give the selected run a name"),
                 ("Note\u2026", self.edit_note, "Write a note on the selected run"),
                 ("Star", self.toggle_star, "Mark the selected runs (sort by ★ to find them)"),
@@ -130,6 +183,8 @@ class RunsPage(Page):
         buttons.addStretch(1)
         self.loss_plot = new_plot(None, "epoch", "validation loss")
         self.metric_plot = new_plot(None, "epoch", "validation metric", legend=False)
+        self.loss_overlay = CurveOverlay(self.loss_plot)
+        self.metric_overlay = CurveOverlay(self.metric_plot)
         self._histories: dict[Path, tuple[float, dict[str, list[Any]]]] = {}
         self.loss_panel = PlotPanel(self.loss_plot, "Validation loss", "selected runs")
         self.metric_panel = PlotPanel(self.metric_plot, "Validation metric",
@@ -160,6 +215,7 @@ class RunsPage(Page):
         layout.addWidget(self.header)
         layout.addWidget(split, 1)
         state.projectChanged.connect(self.refresh)
+        state.runFinished.connect(self._mark_current)
         self.refresh()
 
     def plot_panels(self) -> list[PlotPanel]:
@@ -191,6 +247,7 @@ class RunsPage(Page):
                     item.setToolTip(row.problem)
                 self.table.setItem(i, j, item)
         self.table.setSortingEnabled(True)
+        self._mark_current()
         self.table.resizeColumnsToContents()
         self.select_runs(list(chosen))
 
@@ -222,6 +279,8 @@ class RunsPage(Page):
         n = len(self.selected())
         for name in ("Rename", "Note"):
             self.buttons[name].setEnabled(n == 1)
+        runs = self.selected()
+        self.buttons["Open"].setEnabled(n == 1 and not runs[0].problem)
         for name in ("Star", "Delete"):
             self.buttons[name].setEnabled(n >= 1)
         self.buttons["Export table"].setEnabled(bool(self.rows))
@@ -230,26 +289,24 @@ class RunsPage(Page):
     def show_selected(self) -> None:
         runs = self.selected()
         self._update_buttons()
-        new_plot(self.loss_plot, "epoch", "validation loss")
-        new_plot(self.metric_plot, "epoch", "validation metric", legend=False)
-        boxes = [p.getPlotItem().getViewBox() for p in (self.loss_plot, self.metric_plot)]
-        for box in boxes:  # one range update after all curves, not one per curve
-            box.disableAutoRange()
+        loss_curves, metric_curves = [], []
         metric = ""
         for i, run in enumerate(runs):
             columns = self._history(run.path)
             epochs = columns.get("epoch") or []
             pen = pg.mkPen(class_color(i, max(len(runs), 2)), width=2)
             loss = columns.get("val_loss") or columns.get("train_loss") or []
-            self._line(self.loss_plot, epochs, loss, pen, run.name)
+            loss_curves.append((*_points(epochs, loss), pen, run.name))
             key = next((k for k in ("val_accuracy", "val_r2") if columns.get(k)), "")
             metric = metric or key
             if key:
-                self._line(self.metric_plot, epochs, columns[key], pen, run.name)
-        for box in boxes:
-            box.enableAutoRange()
-        self.metric_plot.getPlotItem().setLabel("left", metric.replace("val_", "validation ")
-                                                or "validation metric")
+                metric_curves.append((*_points(epochs, columns[key]), pen, run.name))
+        self.loss_overlay.show(loss_curves)
+        self.metric_overlay.show(metric_curves)
+        label = metric.replace("val_", "validation ") or "validation metric"
+        axis = self.metric_plot.getPlotItem().getAxis("left")
+        if axis.labelText != label:  # a new label re-lays the axis out: only when it changes
+            self.metric_plot.getPlotItem().setLabel("left", label)
         self._show_diff(runs)
 
     def _history(self, run: Path) -> dict[str, list[Any]]:
@@ -263,13 +320,6 @@ class RunsPage(Page):
             cached = (mtime, history(run))
             self._histories[run] = cached
         return cached[1]
-
-    @staticmethod
-    def _line(plot: pg.PlotWidget, xs: list[Any], ys: list[Any], pen: Any, name: str) -> None:
-        points = [(x, y) for x, y in zip(xs, ys, strict=False)
-                  if x is not None and y is not None]
-        if points:
-            plot.plot([p[0] for p in points], [p[1] for p in points], pen=pen, name=name)
 
     def _show_diff(self, runs: list[RunRow]) -> None:
         rows = config_diff([r.path for r in runs]) if len(runs) >= 2 else []
@@ -286,6 +336,39 @@ class RunsPage(Page):
             for j, value in enumerate(values):
                 self.diff.setItem(i, j, QTableWidgetItem("" if value is None else str(value)))
         self.diff.resizeColumnsToContents()
+
+    # -- the current run -------------------------------------------------------------------
+    def open_selected(self) -> None:
+        """Make the selected run the current one (read on the window's worker)."""
+        runs = self.selected()
+        files = getattr(self.window(), "run_files", None)
+        if len(runs) != 1 or files is None:
+            return
+        if runs[0].problem:
+            self.message_bar.show_error(f"{runs[0].name} cannot be opened: {runs[0].problem}")
+            return
+        files.open(runs[0].path)
+
+    def _on_double_click(self, item: QTableWidgetItem) -> None:
+        self.select_runs([item.data(Qt.ItemDataRole.UserRole)])
+        self.open_selected()
+
+    def _mark_current(self) -> None:
+        """The current run's row in bold, with a tooltip that says so."""
+        run = self.state.run
+        current = run.run_dir.resolve() if run is not None and run.run_dir else None
+        by_id = {r.id: r for r in self.rows}
+        for i in range(self.table.rowCount()):
+            row = by_id.get(self.table.item(i, 0).data(Qt.ItemDataRole.UserRole))
+            bold = row is not None and current is not None and row.path.resolve() == current
+            for j in range(self.table.columnCount()):
+                item = self.table.item(i, j)
+                font = item.font()
+                font.setBold(bold)
+                item.setFont(font)
+            name_item = self.table.item(i, COLUMNS.index("name"))
+            name_item.setToolTip("the current run: Evaluate and the Network page show it"
+                                 if bold else "")
 
     # -- actions -----------------------------------------------------------------------------
     def rename(self, name: str | None = None) -> None:

@@ -24,7 +24,7 @@ from core.errors import DataError, MendelError, TrainError
 from core.export.bundle import CHECKPOINT_DIR, NETWORK_FILE, _options_from_dict
 from core.nn.spec import NetworkSpec
 from core.progress import ProgressFn, StopFn
-from core.train.checkpoint import Checkpoint, has_checkpoint, load_checkpoint
+from core.train.checkpoint import Checkpoint, RunRecord, has_checkpoint, load_checkpoint
 from core.train.config import TrainConfig
 from core.train.run import PreparedRun, prepare_run
 
@@ -87,18 +87,45 @@ def prepare_resume(
     if ck.record is None or not ck.record.info:
         raise TrainError(f"the checkpoint in {folder} does not record its data; it cannot "
                          "be continued")
-    info, split_idx = ck.record.info, ck.record.split
     try:
-        load_options = _options_from_dict(LoadOptions, dict(info["load_options"]))
-        encoding = _options_from_dict(EncodingOptions, dict(info["encoding_options"]))
-        spec = NetworkSpec.from_dict(info["network"])
         config = replace(TrainConfig.from_dict(dict(ck.config)), epochs=epochs)
     except (KeyError, TypeError, ValueError) as exc:
         raise TrainError(f"the checkpoint's run record is incomplete ({exc!r:.80})") from None
     except MendelError as exc:
         raise TrainError(f"the checkpoint's run record does not read back: {exc}") from None
+    prepared, notes = prepare_recorded(ck.record, run, force=force, progress=progress,
+                                       should_stop=should_stop)
+    return ResumePlan(run_dir=run, checkpoint=ck, prepared=prepared, config=config,
+                      notes=notes)
+
+
+def prepare_recorded(
+    record: RunRecord,
+    run: Path,
+    *,
+    force: bool = False,
+    source: str | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+) -> tuple[PreparedRun, list[str]]:
+    """The data, split and network a run record names, read again and checked.
+
+    A data file whose sha256 differs from the record is refused (``DataError``) unless
+    ``force``, which turns it into a note; the split's indices must fit the data either
+    way. ``source`` reads the data from another place (the user located a moved file).
+    Returns the preparation and the notes.
+    """
+    info, split_idx = record.info, record.split
+    try:
+        load_options = _options_from_dict(LoadOptions, dict(info["load_options"]))
+        encoding = _options_from_dict(EncodingOptions, dict(info["encoding_options"]))
+        spec = NetworkSpec.from_dict(info["network"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TrainError(f"the checkpoint's run record is incomplete ({exc!r:.80})") from None
+    except MendelError as exc:
+        raise TrainError(f"the checkpoint's run record does not read back: {exc}") from None
     _check_network(run, spec)
-    source = _data_source(info)
+    source = source or _data_source(info)
     ds = load_dataset(source, load_options, progress, should_stop)
     notes: list[str] = []
     recorded = str(info.get("sha256") or "")
@@ -121,8 +148,7 @@ def prepare_resume(
                   seed=int(info.get("split_seed", 0)))
     prepared = prepare_run(ds, load_options, encoding, network=spec, split=split)
     prepared.network_source = str(info.get("network_source") or "custom")
-    return ResumePlan(run_dir=run, checkpoint=ck, prepared=prepared, config=config,
-                      notes=notes)
+    return prepared, notes
 
 
 def _data_source(info: dict) -> str:

@@ -69,6 +69,9 @@ class TrainingOutcome(PreparedRun):
     metrics: dict[str, Metrics] = field(default_factory=dict)
     baseline: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # the run's folder: where it was read back from (``core.export.reopen.open_run``; such
+    # a run is not saved into a project again) or saved to; None until it has one
+    run_dir: Path | None = None
 
     @property
     def succeeded(self) -> bool:

@@ -406,3 +406,21 @@ def test_cli_resume_bad_cases_are_one_line_errors(tmp_path: Path, capsys) -> Non
     assert "not the network" in error("--resume", str(run), "--epochs", "4", "--force")
     data.unlink()
     assert "not there any more" in error("--resume", str(tmp_path / "forced"), "--epochs", "5")
+
+
+def test_cli_resume_into_a_project_adds_a_run(tmp_path: Path, capsys) -> None:
+    from core.project.runs import list_runs
+
+    study = tmp_path / "study"
+    code, _, err = _run(capsys, "train", *XOR, "--epochs", "2", "--project", str(study))
+    assert code == 0, err
+    project = tmp_path / "study.mendel"
+    first = list_runs(project)[0]
+    code, out, err = _run(capsys, "train", "--resume", str(first.path), "--epochs", "4",
+                          "--no-baseline", "--project", str(study))
+    assert code == 0, err
+    runs = list_runs(project)
+    assert len(runs) == 2 and runs[1].epochs_run == 4 and not runs[1].problem
+    code, _, err = _run(capsys, "train", "--resume", str(first.path), "--epochs", "4",
+                        "--project", str(tmp_path / "nowhere"))
+    assert code == 1 and "no project there" in err and err.count("\n") == 1
