@@ -629,10 +629,15 @@ def run_gui(argv: list[str]) -> int:
     style = RESOURCES / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
+    from app.main_thread_gc import MainThreadGC
+
+    collector = MainThreadGC(app)  # cycles are collected here, never on a worker thread
     window = MainWindow(lazy_pages=True)
     window.show()
     source = parse_argv(argv)
     if source is not None:
         window.open_source(source)
     QTimer.singleShot(50, lambda: window.finish_startup(source))  # after the first paint
-    return int(app.exec())
+    code = int(app.exec())
+    collector.stop()
+    return code

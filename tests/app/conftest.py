@@ -8,6 +8,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything imports Qt
 
+import gc  # noqa: E402
 import time  # noqa: E402
 import weakref  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -15,6 +16,8 @@ from collections.abc import Iterator  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, QThread, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.main_thread_gc import collect_if_due  # noqa: E402
 
 GRACE_S = 2.0  # a thread or single-shot timer may need a moment to finish on its own
 
@@ -33,6 +36,17 @@ def _one_torch_thread() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_main_thread() -> Iterator[None]:
+    """As in the app (``app.main_thread_gc``): no cycle collection while a test's workers
+    run (a worker collecting Qt objects deadlocked the suite); collect after the test,
+    once its threads have ended."""
+    gc.disable()
+    yield
+    collect_if_due()
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)
