@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from core.errors import MendelError
 
 # module name under app.commands -> registers one or more sub-commands
-COMMAND_MODULES = ("inspect", "train", "predict", "classic", "kmers", "runs")
+COMMAND_MODULES = ("inspect", "train", "predict", "classic", "kmers", "runs", "select",
+                   "lrfind")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -94,7 +94,8 @@ def tree_pictures(result: Any, curve: Sequence[Any] | None, out: Path) -> list[s
             metric = "accuracy" if result.task == "classification" else "R\u00b2"
             files += _write(trees.depth_curve(None, [p.depth for p in curve],
                                               [p.train for p in curve],
-                                              [p.test for p in curve], metric, result.depth),
+                                              [p.test for p in curve], metric, result.depth,
+                                              held_out="test", mark_best=False),
                             made, out, "tree_depth_curve")
         files += _write(trees.importances(None, [f for f, _ in result.feature_importances],
                                           [v for _, v in result.feature_importances]),

@@ -51,31 +51,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "continues a saved run from its checkpoint to N epochs in all.")
     add_data_arguments(p)
     _data_optional(p)  # --resume reads the data from the run folder
-    n = p.add_argument_group("network")
-    n.add_argument("--model", default="auto", metavar="PRESET|spec.json",
-                   help="linear, mlp, cnn1d, cnn2d, rnn, resmlp, auto (default: chosen "
-                   "from the data), or a network JSON file saved by the Network page")
-    n.add_argument("--hidden", type=_int_list, metavar="N,N",
-                   help="preset hidden sizes, e.g. 64,32")
-    n.add_argument("--activation", metavar="NAME", help="preset activation, e.g. relu, tanh")
-    n.add_argument("--dropout", type=float, metavar="X", help="preset dropout rate, 0..1")
+    add_network_arguments(p)
     t = p.add_argument_group("training (every TrainConfig option)")
     add_config_arguments(t)
-    split = p.add_argument_group("split")
-    defaults = SplitOptions()
-    split.add_argument("--val-fraction", type=float, default=defaults.val_fraction,
-                       metavar="F", help="share of samples for validation (default "
-                       f"{defaults.val_fraction:g})")
-    split.add_argument("--test-fraction", type=float, default=defaults.test_fraction,
-                       metavar="F", help="share of samples for the final test (default "
-                       f"{defaults.test_fraction:g})")
-    split.add_argument("--split-seed", type=int, metavar="N",
-                       help="seed of the train/validation/test split alone, so the training "
-                       "seed can change while the split stays (default: --seed)")
-    t.add_argument("--no-baseline", action="store_true", help="skip the classic baselines")
-    t.add_argument("--baselines", metavar="NAME,NAME",
-                   help="which baselines to fit (default: all that fit the task): "
-                   f"{', '.join(BASELINES)}")
+    add_split_arguments(p)
+    add_baseline_arguments(t)
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="DIR", help="save the run folder (weights, ONNX, card...)")
     o.add_argument("--project", metavar="PROJECT",
@@ -91,6 +71,50 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--force", action="store_true",
                    help="with --resume: continue even though the data file changed")
     p.set_defaults(func=run_train, epochs=None)  # None: not given (--resume needs it)
+
+
+def add_network_arguments(p: argparse.ArgumentParser) -> None:
+    """--model (a preset or spec.json) and the preset options."""
+    n = p.add_argument_group("network")
+    n.add_argument("--model", default="auto", metavar="PRESET|spec.json",
+                   help="linear, mlp, cnn1d, cnn2d, rnn, resmlp, auto (default: chosen "
+                   "from the data), or a network JSON file saved by the Network page")
+    n.add_argument("--hidden", type=_int_list, metavar="N,N",
+                   help="preset hidden sizes, e.g. 64,32")
+    n.add_argument("--activation", metavar="NAME", help="preset activation, e.g. relu, tanh")
+    n.add_argument("--dropout", type=float, metavar="X", help="preset dropout rate, 0..1")
+
+
+def add_split_arguments(p: argparse.ArgumentParser) -> None:
+    """--val-fraction, --test-fraction and --split-seed."""
+    split = p.add_argument_group("split")
+    defaults = SplitOptions()
+    split.add_argument("--val-fraction", type=float, default=defaults.val_fraction,
+                       metavar="F", help="share of samples for validation (default "
+                       f"{defaults.val_fraction:g})")
+    split.add_argument("--test-fraction", type=float, default=defaults.test_fraction,
+                       metavar="F", help="share of samples for the final test (default "
+                       f"{defaults.test_fraction:g})")
+    split.add_argument("--split-seed", type=int, metavar="N",
+                       help="seed of the train/validation/test split alone, so the training "
+                       "seed can change while the split stays (default: --seed)")
+
+
+def add_baseline_arguments(group: Any) -> None:
+    """--no-baseline and --baselines (read by ``baselines_from_args``)."""
+    group.add_argument("--no-baseline", action="store_true", help="skip the classic baselines")
+    group.add_argument("--baselines", metavar="NAME,NAME",
+                       help="which baselines to fit (default: all that fit the task): "
+                       f"{', '.join(BASELINES)}")
+
+
+def network_from_args(args: argparse.Namespace) -> Any:
+    """The ``prepare_run`` network of --model: a preset name or a loaded spec.json."""
+    from core.nn.spec import NetworkSpec
+
+    if args.model.lower().endswith(".json") or Path(args.model).is_file():
+        return NetworkSpec.load(args.model)
+    return args.model
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -109,9 +133,7 @@ def run_train(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     config.validate()
     baselines = baselines_from_args(args)
-    network: NetworkSpec | str = args.model
-    if args.model.lower().endswith(".json") or Path(args.model).is_file():
-        network = NetworkSpec.load(args.model)
+    network: NetworkSpec | str = network_from_args(args)
     split = split_options_from_args(args)
     project = _checked_project(args)
     prepared = prepare_run(

@@ -50,7 +50,7 @@ from app.widgets.plot_export import PlotPanel
 from app.widgets.tree_diagram import TreeDiagram
 from core.classic.tree import CLASSIFICATION_CRITERIA, REGRESSION_CRITERIA, DepthPoint, TreeResult
 from core.errors import ExportError, MendelError
-from core.progress import ProgressFn, StopFn, check_stop, wrap_progress
+from core.progress import ProgressFn, StopFn
 
 TIPS = {
     "criterion": "How a split is scored: gini and entropy both measure how mixed the classes "
@@ -357,26 +357,12 @@ class TreesPage(Page):
         train, val, test = rows
 
         def job(progress: ProgressFn, should_stop: StopFn) -> TreeFit:
-            from core.classic.features import classic_encoding, feature_table
-            from core.classic.tree import depth_curve, fit_tree
+            from core.classic.tree_depth import tree_on_split
 
-            progress(0.0, "Preparing the features")
-            x, features = feature_table(ds, classic_encoding(encoding), train)
-            check_stop(should_stop)
-            y = ds.targets
-            held = (x[test], y[test]) if len(test) else (None, None)
-            chosen_on = (x[val], y[val]) if len(val) else (None, None)
-            result = fit_tree(x[train], y[train], *held, features=features,
-                              class_names=ds.class_names, **settings,
-                              x_val=chosen_on[0], y_val=chosen_on[1],
-                              progress=wrap_progress(progress, 0.05, 0.4),
-                              should_stop=should_stop)
             # the depth is judged on the validation rows: the test rows never choose
-            curve_settings = {k: v for k, v in settings.items() if k != "max_depth"}
-            curve = depth_curve(x[train], y[train], *chosen_on, max_depth=None,
-                                **curve_settings, progress=wrap_progress(progress, 0.4, 1.0),
-                                should_stop=should_stop)
-            return TreeFit(result, curve, len(train), len(test), len(val))
+            fitted = tree_on_split(ds, train, val, test, encoding, settings, progress,
+                                   should_stop)
+            return TreeFit(fitted.result, fitted.curve, len(train), len(test), len(val))
 
         self.jobs.start(job, self._on_fitted, self._on_failed, "Fitting the tree\u2026")
 

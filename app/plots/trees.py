@@ -24,12 +24,14 @@ def best_depth(depths: Sequence[int], test: Sequence[float | None]) -> int | Non
 
 def depth_curve(plot: pg.PlotWidget | None, depths: Sequence[int], train: Sequence[float],
                 test: Sequence[float | None], metric: str = "accuracy",
-                current_depth: int | None = None, held_out: str = "held-out") -> pg.PlotWidget:
+                current_depth: int | None = None, held_out: str = "held-out",
+                mark_best: bool = True) -> pg.PlotWidget:
     """Training and held-out score of trees limited to each depth.
 
-    The best held-out depth is marked: deeper trees keep gaining on the training rows
-    while the held-out score stalls or falls, which is overfitting. ``held_out`` names the
-    rows scored ("validation" on the Trees page; "held-out" for ``mendel tree``).
+    With ``mark_best`` the best held-out depth is marked: deeper trees keep gaining on the
+    training rows while the held-out score stalls or falls, which is overfitting.
+    ``held_out`` names the rows scored ("validation" on the Trees page). Only validation
+    rows may offer a best depth: ``mendel tree`` draws its test rows unmarked.
     """
     plot = new_plot(plot, "maximum depth", metric, legend_corner="bottom")
     item = plot.getPlotItem()
@@ -42,7 +44,7 @@ def depth_curve(plot: pg.PlotWidget | None, depths: Sequence[int], train: Sequen
         item.addItem(pg.PlotDataItem(d, t, pen=pg.mkPen(HELD_OUT, width=2), symbol="o",
                                      symbolSize=6, symbolBrush=HELD_OUT, symbolPen=None,
                                      name=f"{held_out} rows"))
-        best = best_depth(d, list(test))
+        best = best_depth(d, list(test)) if mark_best else None
         if best is not None:  # a legend entry, not floating text the legend could cover
             values = [v for v in (*train, *t) if v is not None and np.isfinite(v)]
             item.addItem(pg.PlotDataItem([best, best], [min(values), max(values)],

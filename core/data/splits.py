@@ -146,14 +146,26 @@ def _not_followed(ds: Dataset) -> list[str]:
             " the file's split to follow it"]
 
 
-def kfold_indices(ds: Dataset, k: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """``k`` (train, test) pairs; each unit is tested exactly once, classes spread evenly."""
+def kfold_indices(ds: Dataset, k: int, seed: int = 0,
+                  among: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` (train, test) pairs; each unit is tested exactly once, classes spread evenly.
+
+    ``among`` (sample indices, e.g. the training and validation rows of a split) restricts
+    the folds to those samples, so cross-validation never sees the test rows; the pairs
+    then hold indices into ``ds`` drawn from ``among`` only.
+    """
     rng = np.random.default_rng(seed)
     unit_of, strata = _units(ds, stratify=True)
+    keep = (np.arange(len(ds), dtype=np.int64) if among is None
+            else np.unique(np.asarray(among, dtype=np.int64)))
+    present, unit_of = np.unique(unit_of[keep], return_inverse=True)  # units in ``keep``
+    unit_of = unit_of.reshape(-1).astype(np.int64)
+    strata = strata[present]
     n_units = len(strata)
     if not 2 <= k <= n_units:
         what = "groups" if ds.groups is not None else "samples"
-        raise DataError(f"k-fold needs 2 <= k <= {n_units} ({what}), got k = {k}")
+        part = "" if among is None else " of the training and validation rows"
+        raise DataError(f"k-fold needs 2 <= k <= {n_units} ({what}{part}), got k = {k}")
     sizes = np.bincount(unit_of, minlength=n_units)
     order = np.lexsort((rng.permutation(n_units), strata))  # by class, shuffled within
     fold_of = np.empty(n_units, dtype=np.int64)
@@ -172,8 +184,7 @@ def kfold_indices(ds: Dataset, k: int, seed: int = 0) -> list[tuple[np.ndarray, 
             class_load[c, fold] += sizes[u]
     sample_fold = fold_of[unit_of]
     return [
-        (np.flatnonzero(sample_fold != f).astype(np.int64),
-         np.flatnonzero(sample_fold == f).astype(np.int64))
+        (keep[sample_fold != f], keep[sample_fold == f])
         for f in range(k)
     ]  # fmt: skip
 

@@ -86,6 +86,9 @@ class Checkpoint:
     batches_per_epoch: int
     device_type: str
     record: RunRecord | None = None
+    # the loss early stopping's patience counts from (the last gain above min_delta);
+    # None in checkpoints written before min_delta: the best loss, which it then equalled
+    patience_loss: float | None = None
 
 
 def cpu_copy(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -194,6 +197,7 @@ def save_checkpoint(folder: str | Path, ckpt: Checkpoint) -> Path:
         "best_loss": ckpt.best_loss,
         "best_epoch": ckpt.best_epoch,
         "since_best": ckpt.since_best,
+        "patience_loss": ckpt.patience_loss,
         "has_best_state": ckpt.best_state is not None,
         "n_train": ckpt.n_train,
         "n_val": ckpt.n_val,
@@ -295,6 +299,8 @@ def load_checkpoint(folder: str | Path) -> Checkpoint:
             scheduler=_decode(doc["scheduler"], tensors), rng=group("rng"),
             best_loss=float(plain["best_loss"]), best_epoch=int(plain["best_epoch"]),
             since_best=int(plain["since_best"]),
+            patience_loss=(None if plain.get("patience_loss") is None
+                           else float(plain["patience_loss"])),
             best_state=group("best") if plain["has_best_state"] else None,
             history=list(plain["history"]), n_train=int(plain["n_train"]),
             n_val=int(plain["n_val"]), batches_per_epoch=int(plain["batches_per_epoch"]),

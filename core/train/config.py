@@ -100,6 +100,10 @@ class TrainConfig:
         None, "Stop when the validation loss has not improved for this many epochs: ends "
         "training before the network starts to memorize.", metavar="PATIENCE|off",
         none="off")
+    min_delta: float = _option(
+        0.0, "With early stopping, the smallest fall of the validation loss that counts as "
+        "an improvement: smaller gains do not restart the patience, so a loss that only "
+        "creeps down still stops (the best epoch is still the lowest loss).", metavar="X")
     restore_best: bool = _option(
         True, "With early stopping, keep the weights of the best epoch rather than the "
         "last one.")
@@ -147,7 +151,8 @@ class TrainConfig:
             raise TrainError(f"unknown device {self.device!r}; use {', '.join(DEVICES)}")
         if self.nesterov and (self.optimizer != "sgd" or self.momentum <= 0):
             raise TrainError("Nesterov needs the SGD optimizer with momentum > 0")
-        for name in ("l1", "l2", "weight_decay", "momentum", "reconstruct_noise"):
+        for name in ("l1", "l2", "weight_decay", "momentum", "reconstruct_noise",
+                     "min_delta"):
             if getattr(self, name) < 0:
                 raise TrainError(f"{name} must not be negative")
         if self.checkpoint_every < 0:

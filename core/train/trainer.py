@@ -372,6 +372,9 @@ class Trainer:
         keep_best = c.early_stopping is not None and c.restore_best
         monitor_name = "validation loss" if n_val else "training loss"
         best_loss, best_epoch, since_best, best_state = math.inf, 0, 0, None
+        # patience counts from the last gain of more than min_delta, so a loss that creeps
+        # down by crumbs still stops; the best epoch (and its weights) is the lowest loss
+        patience_loss, min_delta = math.inf, c.min_delta
         every, ckpt_dir, record = c.checkpoint_every, self.checkpoint_dir, self.record
         ckpt_trouble = ""  # why writing checkpoints stopped, said in the final message
         # disk writes: at most one a CHECKPOINT_MIN_SECONDS (plus the last), so runs of many
@@ -386,6 +389,7 @@ class Trainer:
             per_batch = scheduler if c.schedule == "onecycle" else None
             start_epoch, start_step, prior = ck.epoch, ck.global_step, ck.elapsed
             best_loss, best_epoch, since_best = ck.best_loss, ck.best_epoch, ck.since_best
+            patience_loss = ck.best_loss if ck.patience_loss is None else ck.patience_loss
             if keep_best and ck.best_state is not None:
                 best_state = {k: v.to(dev) for k, v in ck.best_state.items()}
             if c.early_stopping is not None and since_best >= c.early_stopping:
@@ -471,10 +475,12 @@ class Trainer:
                 monitored = val_loss if val_loss is not None else train_loss
                 is_best = monitored < best_loss
                 if is_best:
-                    best_loss, best_epoch, since_best = monitored, epoch, 0
+                    best_loss, best_epoch = monitored, epoch
                     if keep_best:
                         best_state = {k: v.detach().clone()
                                       for k, v in model.state_dict().items()}
+                if monitored < patience_loss - min_delta:
+                    patience_loss, since_best = monitored, 0
                 else:
                     since_best += 1
                 if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
@@ -500,7 +506,7 @@ class Trainer:
                     result.checkpoint = _make_checkpoint(
                         epoch, c, model, opt, scheduler, gen, aug_gen, dev, best_loss,
                         best_epoch, since_best, best_state, result.history.rows,
-                        global_step, elapsed, n, n_val, nb, record)
+                        global_step, elapsed, n, n_val, nb, record, patience_loss)
                     now = time.perf_counter()
                     if ckpt_dir is not None and not ckpt_trouble and (
                             now - last_write >= min_write or epoch == c.epochs or stop_early):
@@ -508,10 +514,11 @@ class Trainer:
                         last_write, written = now, epoch
                 if stop_early:
                     kept = f"; kept the weights of epoch {best_epoch}" if keep_best else ""
+                    by = f" by more than {min_delta:g}" if min_delta else ""
                     raise _Stop("early_stopping",
                                 f"early stopping after epoch {epoch}: the {monitor_name} has"
-                                f" not improved for {since_best} epochs (best {best_loss:.4g}"
-                                f" at epoch {best_epoch}){kept}")
+                                f" not improved{by} for {since_best} epochs (best"
+                                f" {best_loss:.4g} at epoch {best_epoch}){kept}")
             result.stopped_because = "completed"
             result.message = f"best {monitor_name} {best_loss:.4g} at epoch {best_epoch}"
         except _Stop as stop:
@@ -626,7 +633,7 @@ def _make_checkpoint(
     aug_gen: torch.Generator, dev: torch.device, best_loss: float, best_epoch: int,
     since_best: int, best_state: dict[str, torch.Tensor] | None,
     history: list[dict[str, Any]], global_step: int, elapsed: float, n: int, n_val: int,
-    nb: int, record: RunRecord | None,
+    nb: int, record: RunRecord | None, patience_loss: float,
 ) -> Checkpoint:
     """CPU copies of everything the next epoch depends on."""
     rng = {"torch": torch.get_rng_state(), "batches": gen.get_state(),
@@ -640,7 +647,8 @@ def _make_checkpoint(
         best_loss=best_loss, best_epoch=best_epoch, since_best=since_best,
         best_state=None if best_state is None else cpu_copy(best_state),
         history=[dict(row) for row in history], n_train=n, n_val=n_val,
-        batches_per_epoch=nb, device_type=dev.type, record=record)
+        batches_per_epoch=nb, device_type=dev.type, record=record,
+        patience_loss=patience_loss)
 
 
 def _first_nonfinite_row(X: np.ndarray) -> int | None:
