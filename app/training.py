@@ -64,7 +64,9 @@ class TrainingRun(QObject):
         if paused:
             control.step_batch()
         snapshotter = EpochSnapshotter(self.weights.emit, self.embedding.emit)
-        snapshotter.set_request(self._embedding_request)
+        # No request yet: the last one holds the previous run's inputs, and this run's
+        # first epoch may end before its own (sent once the data are prepared) arrives.
+        self._embedding_request = None
         control.on_epoch_model = snapshotter
         worker = TrainWorker(request, control)
         worker.prepared.connect(self._on_prepared)

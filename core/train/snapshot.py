@@ -76,6 +76,9 @@ class EpochSnapshotter:
             emb = hidden_embedding(model, request.X, request.path, request.previous)
         except MendelError:
             return  # the view says why when it next projects the final model itself
+        except RuntimeError:  # inputs of another run (the window's request is late):
+            self.request = None  # a picture never ends a training; the next request comes
+            return
         done = self._clock()
         cost = done - start
         if not self._projected:  # the first one pays one-time costs: it must not set the pace

@@ -66,3 +66,13 @@ def test_projection_follows_the_latest_request() -> None:
     clock.now += 10.0
     snap(4, model)
     assert len(embeddings) == 2
+
+
+def test_a_request_for_other_inputs_never_ends_the_training() -> None:
+    """The window's request may still hold the previous run's inputs (30 columns) when
+    this run's first epoch ends: no picture then, and training goes on."""
+    clock, embeddings = Clock(), []
+    snap = EpochSnapshotter(lambda e, s: None, lambda e, emb, p: embeddings.append(e), clock)
+    snap.set_request(EmbeddingRequest((0,), np.zeros((8, 30), np.float32)))
+    snap(1, _model())  # must not raise
+    assert embeddings == [] and snap.request is None
