@@ -72,7 +72,10 @@ def main(argv: list[str]) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="mendel-shots-"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp))
     app = QApplication.instance() or QApplication(["mendel-screenshots"])
+    from app.main_thread_gc import MainThreadGC
     from app.main_window import RESOURCES, MainWindow
+
+    MainThreadGC(app)  # as the app: cycles collected on this thread only
     from core.train.config import TrainConfig
     from core.train.events import EpochFinished
 
@@ -128,6 +131,8 @@ def main(argv: list[str]) -> int:
         trees_shot(window, grab)
     if "explore" in window.pages:
         explore_shot(window, grab)
+    if "tune" in window.pages:
+        tune_shots(window, grab)
     playground_shot(window, grab)
     small = small_screen_shots(window, grab)
     window.project.ask_save_changes = lambda: "discard"  # no "save changes?" box to answer
@@ -241,6 +246,33 @@ def trees_shot(window: Any, grab: Callable[[str], None]) -> None:
     trees.fit()
     wait_for(trees.jobs.stopped)
     grab("trees")
+
+
+def tune_shots(window: Any, grab: Callable[[str], None]) -> None:
+    """Issue 14 on the breast-cancer table: 5-fold cross-validation beside the baselines,
+    a search caught mid-way (then stopped), the learning-rate finder."""
+    from core.train.config import TrainConfig
+
+    window.state.set_train_config(TrainConfig(epochs=15, early_stopping=None))
+    train = window.show_page("train")
+    tune = window.show_page("tune")
+    train.tune("cv")
+    wait_for(tune.job.done)
+    grab("tune-cv")
+    tune.tabs.setCurrentIndex(1)
+    tune.trials.setValue(30)
+    tune.start_search()
+    deadline = time.monotonic() + TIMEOUT_S  # the worker's own signals are not waited on
+    while time.monotonic() < deadline and sum(
+            t.get("state") not in ("running", None)
+            for t in tune.search_view.trials.values()) < 12:
+        settle(0.2)
+    grab("tune-search")
+    tune.stop()
+    wait_for(tune.job.done)
+    tune.start_lr()
+    wait_for(tune.job.done)
+    grab("tune-lr")
 
 
 def playground_shot(window: Any, grab: Callable[[str], None]) -> None:

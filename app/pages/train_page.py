@@ -103,6 +103,20 @@ class TrainPage(Page):
         more.addWidget(self.continue_button)
         more.addWidget(self.queue)
         more.addStretch(1)
+        self.tune_buttons: dict[str, QPushButton] = {}
+        for kind, text, tip in (
+                ("cv", "Cross-validate", "Train the design on k folds of the training and "
+                 "validation rows, beside the baselines (Tune page)"),
+                ("search", "Search…", "Search learning rate, batch size, optimizer and "
+                 "the design's width and depth (Tune page)"),
+                ("lr", "Find learning rate", "A short run with a rising learning rate "
+                 "suggests one (Tune page)")):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            button.setProperty("tune", kind)
+            button.clicked.connect(self._on_tune_button)
+            more.addWidget(button)
+            self.tune_buttons[kind] = button
         self.start_reason = self.monitor.start_reason
         self.start_reason.linkActivated.connect(self.open_page)
 
@@ -133,6 +147,25 @@ class TrainPage(Page):
         layout = QHBoxLayout(self)
         layout.addWidget(options)
         layout.addLayout(right, 1)
+
+    def _on_tune_button(self) -> None:
+        kind = self.sender().property("tune") if self.sender() is not None else None
+        if kind:
+            self.tune(str(kind))
+
+    def tune(self, kind: str) -> None:
+        """Open the Tune page and start ``kind`` there ("search" only opens its tab: the
+        user ticks what to search first)."""
+        show_page = getattr(self.window(), "show_page", None)
+        if show_page is None:
+            return
+        page = show_page("tune")
+        if kind == "cv":
+            page.start_cv()
+        elif kind == "lr":
+            page.start_lr()
+        else:
+            page.tabs.setCurrentIndex(1)
 
     def _button(self, text: str, key: str, tip: str, slot: Any) -> QPushButton:
         button, native = shortcut_button(self, text, key, tip, slot)
