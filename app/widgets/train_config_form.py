@@ -144,6 +144,7 @@ class TrainConfigForm(QWidget):
         self.early_stopping.setSuffix(" epochs")
         self._switched_row(reg, "early_stopping", "Early stopping", self.early_stopping_on,
                            self.early_stopping)
+        self.min_delta = self._sci(reg, "min_delta", "Minimum improvement", 0.0, 1e6)
         self.restore_best = self._check(reg, "restore_best", "Keep the best epoch's weights")
         self.grad_clip_on = QCheckBox("clip at")
         self.grad_clip = QDoubleSpinBox()
@@ -277,6 +278,7 @@ class TrainConfigForm(QWidget):
             self.grad_clip.setValue(c.grad_clip or 1.0)
             self.early_stopping_on.setChecked(c.early_stopping is not None)
             self.early_stopping.setValue(c.early_stopping or 10)
+            self.min_delta.setValue(c.min_delta)
             self.restore_best.setChecked(c.restore_best)
             self.seed.setValue(c.seed)
             self.deterministic.setChecked(c.deterministic)
@@ -310,6 +312,7 @@ class TrainConfigForm(QWidget):
             grad_clip=self.grad_clip.value() if self.grad_clip_on.isChecked() else None,
             early_stopping=(self.early_stopping.value() if self.early_stopping_on.isChecked()
                             else None),
+            min_delta=self.min_delta.value(),
             restore_best=self.restore_best.isChecked(),
             seed=self.seed.value(),
             deterministic=self.deterministic.isChecked(),
@@ -340,6 +343,7 @@ class TrainConfigForm(QWidget):
         self.plateau_patience.setEnabled(sched == "plateau")
         self.early_stopping.setEnabled(self.early_stopping_on.isChecked())
         self.restore_best.setEnabled(self.early_stopping_on.isChecked())
+        self.min_delta.setEnabled(self.early_stopping_on.isChecked())
         self.grad_clip.setEnabled(self.grad_clip_on.isChecked())
 
     def set_layout(self, layout: str | None) -> None:

@@ -54,8 +54,8 @@ def test_every_config_option_round_trips_through_the_form(qtbot: QtBot) -> None:
                          nesterov=True, weight_decay=1e-4, betas=(0.8, 0.99), loss="huber",
                          huber_delta=2.0, class_weights="balanced", schedule="step",
                          step_size=3, gamma=0.25, plateau_patience=4, l1=1e-5, l2=1e-3,
-                         grad_clip=5.0, early_stopping=6, restore_best=False, seed=11,
-                         deterministic=False, device="cpu", batch_event_hz=10.0)
+                         grad_clip=5.0, early_stopping=6, min_delta=0.002, restore_best=False,
+                         seed=11, deterministic=False, device="cpu", batch_event_hz=10.0)
     page.form.set_config(config)
     assert page.form.config() == config
     assert page.state.train_config != config  # set_config alone does not touch the state
