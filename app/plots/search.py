@@ -76,8 +76,9 @@ def parallel_coordinates(plot: pg.PlotWidget | None, trials: Sequence[dict[str, 
     for j, name in enumerate(columns):
         scaled[:, j] = _scaled(table[name], name in log_params)
     values = table["value"].to_numpy(dtype=float)
-    span = float(values.max() - values.min()) or 1.0
-    goodness = 1.0 - (values - values.min()) / span  # 1 = the best trial
+    # by rank, not by value: one disastrous trial must not paint all the others "good"
+    ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable")
+    goodness = 1.0 - ranks / max(len(values) - 1, 1)  # 1 = the best trial
     item = plot.getPlotItem()
     x = np.arange(len(columns), dtype=float)
     for j in range(len(columns)):

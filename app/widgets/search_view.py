@@ -92,9 +92,13 @@ class SearchView(QWidget):
         self.trials, self.importances = {}, {}
         self.param_names, self.log_params = list(param_names), log_params
         self.table.setRowCount(0)
-        self.table.setColumnCount(len(FIXED_COLUMNS) + len(param_names))
-        self.table.setHorizontalHeaderLabels([*FIXED_COLUMNS, *param_names])
+        self._headers()
         self._redraw()
+
+    def _headers(self) -> None:
+        self.table.setColumnCount(len(FIXED_COLUMNS) + len(self.param_names))
+        self.table.setHorizontalHeaderLabels([*FIXED_COLUMNS,
+                                              *(SHORT.get(n, n) for n in self.param_names)])
 
     def on_event(self, ev: Any) -> None:
         if isinstance(ev, StepStarted) and ev.kind == "trial":
@@ -104,8 +108,7 @@ class SearchView(QWidget):
             for name in ev.params:
                 if name not in self.param_names:
                     self.param_names.append(name)
-                    self.table.setColumnCount(len(FIXED_COLUMNS) + len(self.param_names))
-                    self.table.setHorizontalHeaderLabels([*FIXED_COLUMNS, *self.param_names])
+                    self._headers()
             self._write_row(ev.number)
         elif isinstance(ev, StepEpoch) and ev.kind == "trial":
             trial = self.trials.get(ev.number)
@@ -178,8 +181,8 @@ class SearchView(QWidget):
                          {SHORT.get(k, k): v for k, v in self.importances.items()})
         self.table.resizeColumnsToContents()
         number = self._selected_number()
-        if number is None and trials:
-            number = trials[-1]["number"]  # the newest trial while nothing is chosen
+        if number is None:  # the newest trial with a curve while nothing is chosen
+            number = next((t["number"] for t in reversed(trials) if t.get("curve")), None)
         curve = self.trials.get(number, {}).get("curve", []) if number is not None else []
         plots.fold_curves(self.curve_plot, [curve] if curve else [], "validation loss",
                           [f"trial {number}"])
