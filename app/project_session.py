@@ -291,9 +291,7 @@ class ProjectSession(QObject):
         return path
 
     def _ask_locate(self, why: str) -> str:
-        QMessageBox.warning(self.window, "Data not found", f"{why}.")
-        path, _ = QFileDialog.getOpenFileName(self.window, "Locate the project's data")
-        return path
+        return ask_locate(self.window, why, "Locate the project's data")
 
     def _ask_save_changes(self) -> str:
         """"save", "discard" or "cancel"."""
@@ -308,6 +306,13 @@ class ProjectSession(QObject):
     def _ask_yes_no(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self.window, title, text)
         return answer == QMessageBox.StandardButton.Yes
+
+
+def ask_locate(parent: Any, why: str, title: str) -> str:
+    """Say why the data file is missing, then let the user point at it ("" if not)."""
+    QMessageBox.warning(parent, "Data not found", f"{why}.")
+    path, _ = QFileDialog.getOpenFileName(parent, title)
+    return path
 
 
 def install_project_menu(window: Any, file_menu: Any, session: ProjectSession) -> Any:

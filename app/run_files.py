@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from app.jobs import JobRunner, error_text
 from app.state import AppState
@@ -159,9 +159,9 @@ class RunFiles(QObject):
         return path
 
     def _ask_locate(self, why: str) -> str:
-        QMessageBox.warning(self.window, "Data not found", f"{why}.")
-        path, _ = QFileDialog.getOpenFileName(self.window, "Locate the run's data")
-        return path
+        from app.project_session import ask_locate
+
+        return ask_locate(self.window, why, "Locate the run's data")
 
     def _ask_predict_paths(self) -> tuple[str, str]:
         from app.settings import dialog_dir, dialog_path, remember_dialog_dir

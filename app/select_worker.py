@@ -17,8 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.workers import TrainRequest, Worker
-from core.progress import Cancelled
+from app.workers import TrainRequest, Worker, prepare_request
 from core.train.control import RunControl
 
 KINDS = ("cv", "search", "lr")
@@ -74,15 +73,8 @@ class SelectWorker(Worker):
         return self._user_stop.is_set()
 
     def work(self) -> Any:
-        from core.train.run import prepare_run
-
         r, t = self.request, self.request.train
-        self.report(0.0, "Encoding the data\u2026")
-        prepared = prepare_run(t.dataset, t.load_options, t.encoding, network=t.network,
-                               preset_options=t.preset_options, split=t.split,
-                               progress=self.report, should_stop=self.user_stopped)
-        if self.user_stopped():
-            raise Cancelled()
+        prepared = prepare_request(t, self.report, self.user_stopped)
         if r.kind == "cv":
             return self._cv(prepared)
         if r.kind == "search":

@@ -168,21 +168,11 @@ class TrainWorker(Worker):
         self.control.stop()
 
     def work(self) -> Any:
-        from core.train.run import (
-            baseline_choice,
-            fit_outcome_baselines,
-            prepare_run,
-            train_prepared,
-        )
+        from core.train.run import baseline_choice, fit_outcome_baselines, train_prepared
 
         r = self.request
         which = baseline_choice(r.baselines)  # a bad name fails before any work
-        self.report(0.0, "Encoding the data\u2026")
-        prepared = prepare_run(r.dataset, r.load_options, r.encoding, network=r.network,
-                               preset_options=r.preset_options, split=r.split,
-                               progress=self.report, should_stop=self.should_stop)
-        if self.should_stop():
-            raise Cancelled()
+        prepared = prepare_request(r, self.report, self.should_stop)
         self.prepared.emit(prepared)
         outcome = train_prepared(prepared, r.config, self.control, self.event.emit,
                                  baselines=False, resume=r.resume)
@@ -190,6 +180,20 @@ class TrainWorker(Worker):
             self.report(1.0, "Fitting the baseline models on the same data\u2026")
             fit_outcome_baselines(outcome, which, self.should_stop)
         return outcome
+
+
+def prepare_request(r: TrainRequest, progress: ProgressFn, should_stop: StopFn) -> Any:
+    """The request's data encoded and network sized (``core.train.run.prepare_run``), on
+    the calling worker's thread; ``Cancelled`` when stopped meanwhile."""
+    from core.train.run import prepare_run
+
+    progress(0.0, "Encoding the data\u2026")
+    prepared = prepare_run(r.dataset, r.load_options, r.encoding, network=r.network,
+                           preset_options=r.preset_options, split=r.split,
+                           progress=progress, should_stop=should_stop)
+    if should_stop():
+        raise Cancelled()
+    return prepared
 
 
 def _valid(w: Worker) -> bool:
