@@ -115,6 +115,8 @@ def main(argv: list[str]) -> int:
 
     if "runs" in window.pages:
         runs_shot(window, grab, tmp)
+    if "explain" in window.pages:
+        explain_shots(window, grab, tmp)
     if "network" in window.pages:
         network_shots(window, grab)
         template_shots(window, grab)
@@ -197,6 +199,52 @@ def runs_shot(window: Any, grab: Callable[[str], None], tmp: Path) -> None:
     page.refresh()
     page.select_runs([r.id for r in page.rows])
     grab("runs")
+
+
+TATA_MEME = """MEME version 4
+
+ALPHABET= ACGT
+
+MOTIF TBP TATA-box
+letter-probability matrix: alength= 4 w= 6
+0.05 0.05 0.05 0.85
+0.85 0.05 0.05 0.05
+0.05 0.05 0.05 0.85
+0.85 0.05 0.05 0.05
+0.85 0.05 0.05 0.05
+0.05 0.05 0.05 0.85
+
+MOTIF SP1 GC-box
+letter-probability matrix: alength= 4 w= 6
+0.05 0.05 0.85 0.05
+0.05 0.05 0.85 0.05
+0.05 0.85 0.05 0.05
+0.05 0.05 0.85 0.05
+0.05 0.05 0.85 0.05
+0.05 0.85 0.05 0.05
+"""
+
+
+def explain_shots(window: Any, grab: Callable[[str], None], tmp: Path) -> None:
+    """Issue 15 on the promoters: the worst error's attribution logo and mutagenesis,
+    then the filters as motifs compared with a two-motif MEME file."""
+    page = window.show_page("explain")
+    deadline = time.monotonic() + TIMEOUT_S
+    while page.sequence.inputs is None and time.monotonic() < deadline:
+        settle(0.2)  # the test sequences, encoded and ordered on a worker
+    page.sequence.explain()
+    wait_for(page.sequence.job.done)
+    grab("explain-sequence")
+    page.tabs.setCurrentIndex(1)
+    deadline = time.monotonic() + TIMEOUT_S
+    while page.motifs.motifs is None and time.monotonic() < deadline:
+        settle(0.2)  # the motifs of the finished model, computed on a worker
+    meme = tmp / "tata.meme"
+    meme.write_text(TATA_MEME)
+    page.load_motif_file(str(meme))
+    wait_for(page.motif_job.done)
+    grab("explain-motifs")
+    page.tabs.setCurrentIndex(0)
 
 
 def template_shots(window: Any, grab: Callable[[str], None]) -> None:

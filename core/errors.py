@@ -34,3 +34,8 @@ class ExportError(MendelError):
 
 class ProjectError(MendelError):
     """A project folder or its project.json cannot be opened or written."""
+
+
+class ExplainError(MendelError):
+    """What the network learned cannot be shown for this run or input (e.g. motifs of a
+    network whose first layer is not a Conv1D, mutagenesis of a table)."""

@@ -119,3 +119,42 @@ def _classes(ds: Any, labelled: bool) -> tuple[Any, list[str] | None]:
             and not ds.info.get("unlabelled")):
         return ds.targets, list(ds.class_names)
     return None, None
+
+
+LOGOS_SHOWN = 12  # sequences (or filters) whose pictures a command writes, at most
+
+
+def attribution_pictures(att: Any, ids: list[str], sequences: list[str] | None,
+                         letters: str, out: Path) -> list[str]:
+    """attribution_<id> logos (saliency / ig) or ism_<id> heat maps, for the first
+    ``LOGOS_SHOWN`` one-hot sequences explained."""
+    import numpy as np
+
+    from app.plots import logos
+
+    with _widgets() as made:
+        files: list[str] = []
+        for i, sid in enumerate(ids[:LOGOS_SHOWN]):
+            values = np.nan_to_num(att.values[i])
+            seq = sequences[i] if sequences else None
+            stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in sid)
+            if att.method == "ism":
+                plot = logos.mutagenesis_heatmap(None, values, list(letters), seq)
+                files += _write(plot, made, out, f"ism_{stem}")
+            else:
+                plot = logos.attribution_logo(None, values, list(letters), seq)
+                files += _write(plot, made, out, f"attribution_{stem}")
+        return files
+
+
+def motif_pictures(motifs: Any, out: Path) -> list[str]:
+    """motif_<rank>_filter<index> information logos of the top filters with sites."""
+    from app.plots import logos
+
+    with _widgets() as made:
+        files: list[str] = []
+        shown = [m for m in motifs.filters if m.n_sites > 0][:LOGOS_SHOWN]
+        for rank, m in enumerate(shown, start=1):
+            plot = logos.information_logo(None, m.probabilities, list(motifs.letters))
+            files += _write(plot, made, out, f"motif_{rank:02d}_filter{m.index}")
+        return files

@@ -25,7 +25,8 @@ import importlib.util
 
 from PySide6.QtWidgets import QWidget
 
-PAGE_NAMES = ("data", "network", "train", "tune", "runs", "evaluate", "explore", "trees")
+PAGE_NAMES = ("data", "network", "train", "tune", "runs", "evaluate", "explain", "explore",
+              "trees")
 
 
 def page_names() -> list[str]:

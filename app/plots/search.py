@@ -114,10 +114,11 @@ def _scaled(column: pd.Series, log: bool) -> np.ndarray:
     return np.full(len(v), 0.5) if span == 0 else (v - v.min()) / span
 
 
-def importance(plot: pg.PlotWidget | None, importances: dict[str, float]) -> pg.PlotWidget:
-    """How much each parameter mattered to the value (shares that sum to 1), largest on
-    top, as horizontal bars."""
-    plot = new_plot(plot, "importance (share)", "", legend=False)
+def importance(plot: pg.PlotWidget | None, importances: dict[str, float],
+               x_label: str = "importance (share)") -> pg.PlotWidget:
+    """How much each parameter (or feature) mattered, largest on top, as horizontal bars
+    (a search's shares sum to 1; a permutation importance is a score drop)."""
+    plot = new_plot(plot, x_label, "", legend=False)
     ranked = sorted(importances.items(), key=lambda kv: kv[1])
     if not ranked:
         return plot
@@ -127,7 +128,8 @@ def importance(plot: pg.PlotWidget | None, importances: dict[str, float]) -> pg.
     item.addItem(pg.BarGraphItem(x0=np.zeros(len(y)), y=y, height=0.6, width=widths,
                                  brush=NETWORK, pen=None))
     label_axis(plot, "left", list(y), [k for k, _ in ranked], 18)
-    item.getViewBox().setRange(xRange=(0, max(float(widths.max()), 1e-9) * 1.08),
+    item.getViewBox().setRange(xRange=(min(0.0, float(widths.min()) * 1.08),
+                                       max(float(widths.max()), 1e-9) * 1.08),
                                yRange=(-0.6, len(y) - 0.4), padding=0)
     set_export_table(plot, pd.DataFrame({"parameter": [k for k, _ in ranked][::-1],
                                          "importance": widths[::-1]}))

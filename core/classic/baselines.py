@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ from core.errors import TrainError
 from core.metrics import classification_metrics, regression_metrics
 from core.progress import StopFn, check_stop
 
-__all__ = ["BASELINES", "fit_baselines", "TREE_DEPTH"]
+__all__ = ["BASELINES", "FittedBaseline", "fit_baseline_models", "fit_baselines", "TREE_DEPTH"]
 
 MAX_FEATURES = 1024
 MAX_CELLS = 5_000_000
@@ -126,31 +127,41 @@ def _full_proba(model: Any, X: np.ndarray, n_classes: int) -> np.ndarray:
     return proba
 
 
-def fit_baselines(data: TensorData, seed: int = 0, should_stop: StopFn | None = None,
-                  which: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
-    """{name: result} for each baseline of ``which`` (names of ``BASELINES``; None: every
-    one that fits the task), in ``BASELINES`` order.
+@dataclass
+class FittedBaseline:
+    """A fitted baseline and how it reads the network's inputs: flattened, then only
+    ``columns`` (None: every column) of them."""
 
-    A name meant for the other task runs as its twin (``baseline_info.resolve``); naive
-    Bayes on a regression run is left out. An unknown name raises ``TrainError``.
-    ``should_stop`` is asked before each model and each scoring (``Cancelled``): a window
-    closed while the baselines fit waits for one model's fit at most.
+    model: Any
+    columns: np.ndarray | None
+    fit_seconds: float
+    notes: list[str]
 
-    Each value: {"train": metrics, "val": metrics, "test": metrics (each with "n"),
-    "fit_seconds": float, "notes": [str]}.
-    """
+    def features(self, X: np.ndarray) -> np.ndarray:
+        """``X`` (N, *input_shape) as the model's input."""
+        flat = _flat(X)
+        return flat if self.columns is None else np.take(flat, self.columns, axis=1)
+
+
+def fit_baseline_models(data: TensorData, seed: int = 0, should_stop: StopFn | None = None,
+                        which: Sequence[str] | None = None) -> dict[str, FittedBaseline]:
+    """The fitted models behind ``fit_baselines`` (same rows, columns and seeds, so the
+    same models), unscored: for whatever needs the models themselves (permutation
+    importance, ``core.explain.permutation``). Names and errors as ``fit_baselines``."""
+    return dict(_fitted(data, seed, should_stop, which))
+
+
+def _fitted(data: TensorData, seed: int, should_stop: StopFn | None,
+            which: Sequence[str] | None) -> Iterator[tuple[str, FittedBaseline]]:
+    """Each model, fitted only when asked for: a stop request between two models is
+    seen before the next one fits."""
     classes = data.task == "classification"
     names, _ = resolve(which, data.task)
     if not names:
-        return {}
+        return
     if classes and len(np.unique(data.y_train)) < 2:
         raise TrainError("baselines need at least two classes in the training split")
     X_fit, y_fit, cols, notes = _reduce(data, seed)
-    splits = {}
-    for split in ("train", "val", "test"):
-        X, y = data.split_arrays(split)
-        splits[split] = (_flat(X) if cols is None else np.take(_flat(X), cols, axis=1), y)
-    results: dict[str, dict[str, Any]] = {}
     for name in names:
         check_stop(should_stop)
         X, y, entry_notes = X_fit, y_fit, list(notes)
@@ -166,17 +177,40 @@ def fit_baselines(data: TensorData, seed: int = 0, should_stop: StopFn | None = 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence chatter; the scores tell the story
             model.fit(X, y)
-        entry: dict[str, Any] = {"fit_seconds": time.perf_counter() - t0,
-                                 "notes": said + entry_notes}
-        for split, (Xf, yf) in splits.items():
+        yield name, FittedBaseline(model, cols, time.perf_counter() - t0, said + entry_notes)
+
+
+def fit_baselines(data: TensorData, seed: int = 0, should_stop: StopFn | None = None,
+                  which: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """{name: result} for each baseline of ``which`` (names of ``BASELINES``; None: every
+    one that fits the task), in ``BASELINES`` order.
+
+    A name meant for the other task runs as its twin (``baseline_info.resolve``); naive
+    Bayes on a regression run is left out. An unknown name raises ``TrainError``.
+    ``should_stop`` is asked before each model and each scoring (``Cancelled``): a window
+    closed while the baselines fit waits for one model's fit at most.
+
+    Each value: {"train": metrics, "val": metrics, "test": metrics (each with "n"),
+    "fit_seconds": float, "notes": [str]}.
+    """
+    classes = data.task == "classification"
+    results: dict[str, dict[str, Any]] = {}
+    inputs: dict[str, np.ndarray] = {}  # every model reads the same columns: take them once
+    for name, fitted in _fitted(data, seed, should_stop, which):
+        entry: dict[str, Any] = {"fit_seconds": fitted.fit_seconds, "notes": fitted.notes}
+        for split in ("train", "val", "test"):
             check_stop(should_stop)
-            metrics: dict[str, Any] = {"n": int(len(Xf))}
-            if len(Xf):
+            X, yf = data.split_arrays(split)
+            metrics: dict[str, Any] = {"n": int(len(X))}
+            if len(X):
+                if split not in inputs:
+                    inputs[split] = fitted.features(X)
+                Xf = inputs[split]
                 if classes:
                     metrics.update(classification_metrics(
-                        yf, _full_proba(model, Xf, data.n_outputs), data.class_names))
+                        yf, _full_proba(fitted.model, Xf, data.n_outputs), data.class_names))
                 else:
-                    metrics.update(regression_metrics(yf, model.predict(Xf)))
+                    metrics.update(regression_metrics(yf, fitted.model.predict(Xf)))
             entry[split] = metrics
         results[name] = entry
     return results

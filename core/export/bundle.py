@@ -145,6 +145,10 @@ class LoadedBundle:
 
         return predict(self.model, self._encoded(ds), self.task)
 
+    def encode(self, ds: Dataset) -> np.ndarray:
+        """``ds``'s records as the model's input tensors, encoded as training did."""
+        return self._encoded(ds)
+
     def _encoded(self, ds: Dataset) -> np.ndarray:
         if self.playground is not None:  # a table from elsewhere may lack the extras
             ds = restore_features(ds, self.playground)
