@@ -44,10 +44,10 @@ def _menu_action(win: MainWindow, text: str) -> QAction:
 def test_navigation_lists_the_pages_that_exist_in_workflow_order(window: MainWindow) -> None:
     names = [window.nav.item(i).data(Qt.ItemDataRole.UserRole)
              for i in range(window.nav.count())]
-    assert names == ["data", "network", "train", "tune", "runs", "evaluate", "explore",
-                     "trees"]
+    assert names == ["data", "network", "train", "tune", "runs", "evaluate", "explain",
+                     "explore", "trees"]
     assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
-        "Data", "Network", "Train", "Tune", "Runs", "Evaluate", "Explore", "Trees"]
+        "Data", "Network", "Train", "Tune", "Runs", "Evaluate", "Explain", "Explore", "Trees"]
     window.nav.setCurrentRow(names.index("train"))
     assert window.stack.currentWidget() is window.pages["train"]
     assert window.current_page_name() == "train"
