@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshots clean venv
+.PHONY: run test test-hostile lint bench screenshots clean venv
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Every hostile input (tests/hostile), the slow ones too, and a few thousand property
+# examples per loader; the table of outcomes is printed at the end.
+test-hostile: $(STAMP)
+	MENDEL_HOSTILE=1 $(PY) -m pytest -q -m "" tests/hostile
 
 bench: $(STAMP)
 	$(PY) -m tests.benchmarks.run_all

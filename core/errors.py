@@ -7,13 +7,30 @@ The GUI shows it in a message bar; the CLI prints ``error: <message>`` and exits
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` that can be printed and written as UTF-8: the bytes of a file name that
+    is not UTF-8 (held by Python as surrogates) shown as ``\\xe9``."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape" if _escaped_only(text) else "backslashreplace")
+        return raw.decode("utf-8", "backslashreplace")
+
+
+def _escaped_only(text: str) -> bool:
+    """Every surrogate in ``text`` stands for one undecodable byte (U+DC80..U+DCFF)."""
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
 class MendelError(Exception):
     """Base class for every error a user may see. ``str(err)`` is the one-line message."""
 
     def __init__(self, message: str, path: str | None = None) -> None:
         self.path = path
-        text = " ".join(str(message).split())  # one line, always
-        super().__init__(f"{path}: {text}" if path else text)
+        text = printable(" ".join(str(message).split()))  # one printable line, always
+        where = printable(str(path)) if path else ""
+        super().__init__(f"{where}: {text}" if where else text)
 
 
 class DataError(MendelError):

@@ -31,18 +31,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
-    from core.data.load import load_dataset
+    from core.data.load import load_dataset, naming_errors
     from core.data.preprocessing import make_preprocessing
     from core.data.splits import make_split
     from core.data.summary import format_summary, summarize
 
     load_opts = load_options_from_args(args)
+    encoding = encoding_options_from_args(args)
     ds = load_dataset(args.data, load_opts)
-    split = make_split(ds, val_fraction=args.val_fraction, test_fraction=args.test_fraction,
-                       seed=args.seed, use_file_split=bool(args.split_column))
-    prep = make_preprocessing(ds, encoding_options_from_args(args))
-    prep.fit(ds, split.train)
-    summary = summarize(ds, split, prep)
+    with naming_errors(args.data):  # a split or an encoding that does not fit: name the data
+        split = make_split(ds, val_fraction=args.val_fraction, test_fraction=args.test_fraction,
+                           seed=args.seed, use_file_split=bool(args.split_column))
+        prep = make_preprocessing(ds, encoding)
+        prep.fit(ds, split.train)
+        summary = summarize(ds, split, prep)
     if args.json:
         print(json.dumps(summary))
     else:

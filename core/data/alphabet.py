@@ -9,6 +9,7 @@ and numpy, so a genome's worth of reads is validated without a Python loop over 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -145,6 +146,28 @@ def looks_like_sequences(values: Sequence[str]) -> bool:
     if _alphabet_from_counts(counts) in ("DNA", "RNA"):
         return median >= 8
     return median >= 20
+
+
+_NOT_NUCLEOTIDE = re.compile(r"[^ACGTUN]")
+_MIN_NUCLEOTIDE_LOOK = 8  # shorter runs of A/C/G/T/N letters are ordinary peptides too
+
+
+def mixed_alphabet_warning(seqs: Sequence[str], alphabet: str) -> str | None:
+    """A warning when a protein dataset holds records that look like DNA or RNA.
+
+    One amino-acid letter anywhere makes the whole dataset protein (``detect_alphabet``),
+    so a FASTA of genes and their proteins would silently encode the genes as protein.
+    ``seqs`` are cleaned (upper case); the scan stops at each record's first letter that
+    is not A/C/G/T/U/N, which for real proteins comes within a few letters.
+    """
+    if alphabet != "protein" or not seqs:
+        return None
+    dna = sum(1 for s in seqs if len(s) >= _MIN_NUCLEOTIDE_LOOK and not _NOT_NUCLEOTIDE.search(s))
+    if not dna:
+        return None
+    return (f"{dna} of {len(seqs)} sequences look like DNA/RNA (only A, C, G, T, U, N), but"
+            " the others hold amino-acid letters, so all are read as protein; keep DNA and"
+            " protein in separate files")
 
 
 def display_sequence(seq: str, alphabet: str | None) -> str:

@@ -8,12 +8,17 @@ and saved with a trained model (see ``core.data.preprocessing``).
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+from core.progress import Cancelled
 
 if TYPE_CHECKING:  # pandas takes 0.4 s to import; the window must show before that
     import pandas as pd
@@ -139,17 +144,26 @@ class Split:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
 
 
-def sha256_of_path(path: str | Path) -> str:
-    """Content hash of a file, or of every file under a folder (sorted, with names)."""
+def sha256_of_path(path: str | Path, should_stop: Callable[[], bool] | None = None) -> str:
+    """Content hash of a file, or of every file under a folder (sorted, with names).
+
+    Names are hashed as the bytes on disk (``os.fsencode``: a name that is not UTF-8 is
+    hashed, not an error). Only regular files are read: a FIFO or a device in a folder
+    would never end. ``should_stop`` is asked between megabytes (a big file takes a while).
+    """
     path = Path(path)
     h = hashlib.sha256()
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     for f in files:
         if path.is_dir():
-            h.update(str(f.relative_to(path)).encode())
+            h.update(os.fsencode(f.relative_to(path)))
+        if not stat.S_ISREG(os.stat(f).st_mode):
+            continue
         with open(f, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
+                if should_stop is not None and should_stop():
+                    raise Cancelled()
     return h.hexdigest()
 
 

@@ -35,6 +35,7 @@ Numbers as labels (``>seq17|0.82``) mean regression, except whole numbers with a
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import math
@@ -53,8 +54,9 @@ from Bio import SeqIO
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 from Bio.SeqIO.QualityIO import FastqGeneralIterator
 
-from core.data.alphabet import clean_packed, clean_sequences, squeeze
+from core.data.alphabet import clean_packed, clean_sequences, mixed_alphabet_warning, squeeze
 from core.data.dataset import Dataset, Provenance, sha256_of_path
+from core.data.files import check_source, display, open_regular
 from core.data.groups import header_fields, header_groups
 from core.data.options import SEQUENCE_EXTENSIONS, LoadOptions
 from core.errors import DataError
@@ -124,17 +126,40 @@ def load_sequences(
         _, seqs, alphabet = fast
     else:
         seqs, alphabet = clean_sequences(recs.seqs, lambda i, pos: _where_letter(recs, i, pos))
+    titles = recs.titles
+    dropped: list[str] = []
+    places = list(range(len(titles)))  # index in recs of each record kept
+    if labels is not None:
+        kept = _usable_labels(labels, label_where, display(path.name))
+        if len(kept) < len(labels):
+            places = kept
+            keep = set(kept)
+            where_first = label_where(next(i for i in range(len(labels)) if i not in keep))
+            dropped.append(f"{len(labels) - len(kept)} records whose label is not a usable value"
+                           f" (nan or inf, e.g. {where_first}) dropped")
+            ids, labels = [ids[i] for i in kept], [labels[i] for i in kept]
+            seqs, titles = [seqs[i] for i in kept], [titles[i] for i in kept]
+            original = label_where
+            label_where = lambda i: original(kept[i])  # noqa: E731 - the kept record's place
     if labels is None:
         task = "regression" if options.task == "regression" else "classification"
         targets = np.zeros(len(seqs), np.float32 if task == "regression" else np.int64)
         class_names = None
     else:
-        task, targets, class_names = _targets(labels, options.task, label_where, path.name)
+        task, targets, class_names = _targets(labels, options.task, label_where,
+                                               display(path.name))
     lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-    groups = header_groups(recs.titles, options.group_by, lambda i: _where_header(recs, i)) \
+    if task == "classification" and class_names and _all_numbers(set(class_names)):
+        fractions = [c for c in class_names if not float(c).is_integer()]
+        if fractions:
+            dropped.append(f"labels with fractions ({', '.join(fractions[:3])}) are read as"
+                           " classes, one per distinct number; choose regression if they are"
+                           " measurements")
+    groups = header_groups(titles, options.group_by, lambda i: _where_header(recs, places[i])) \
         if options.labelled else None  # fmt: skip
     duplicates = len(ids) - len(set(ids))
-    name = path.name if path.is_dir() else _strip_extensions(path.name)
+    name = display(path.name if path.is_dir() else _strip_extensions(path.name))
+    mixed = mixed_alphabet_warning(seqs, alphabet)
     report(progress, 1.0, f"read {len(seqs)} sequences")
     return Dataset(
         name=name,
@@ -145,15 +170,16 @@ def load_sequences(
         ids=ids,
         class_names=class_names,
         alphabet=alphabet,
-        provenance=Provenance(str(path), sha256_of_path(path), "fasta", options.to_dict()),
+        provenance=Provenance(str(path), sha256_of_path(path, should_stop), "fasta",
+                              options.to_dict()),
         groups=groups,
-        warnings=recs.warnings
+        warnings=recs.warnings + dropped + ([mixed] if mixed else [])
         + ([f"{duplicates} sequence ids occur more than once"] if duplicates else []),
         info={
             "format": "+".join(sorted(set(recs.formats))),
             "n_files": len(recs.files),
             "label_source": source,
-            "header_fields": header_fields(recs.titles[0], label_last=source == "headers"),
+            "header_fields": header_fields(titles[0], label_last=source == "headers"),
             **({"unlabelled": True} if labels is None else {}),
             "length_min": int(lengths.min()),
             "length_median": float(np.median(lengths)),
@@ -172,7 +198,7 @@ def _strip_extensions(name: str) -> str:
 
 
 def _class_of_file(path: Path) -> str:
-    return _strip_extensions(path.name)
+    return display(_strip_extensions(path.name))
 
 
 def _sequence_files(folder: Path) -> list[Path]:
@@ -185,7 +211,7 @@ def _sequence_files(folder: Path) -> list[Path]:
         p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and is_sequence(p)
     )
     if not files:
-        raise DataError("folder holds no FASTA, FASTQ or GenBank files", str(folder))
+        raise DataError("folder holds no FASTA, FASTQ or GenBank files", display(folder))
     return files
 
 
@@ -198,46 +224,76 @@ def _format_of(path: Path) -> str:
 @contextmanager
 def _open_bytes(path: Path) -> Iterator[tuple[BinaryIO, BinaryIO]]:
     """(content, raw file) of a possibly gzip-compressed file; the raw file's position
-    measures progress in bytes on disk."""
-    with open(path, "rb") as raw:
+    measures progress in bytes on disk. A UTF-8 byte-order mark (Windows editors write
+    one) is skipped, so the first line starts with its '>'."""
+    name = display(path.name)
+    with open_regular(path) as raw:
         is_gz = path.name.lower().endswith(".gz")
         if is_gz and raw.read(2) != b"\x1f\x8b":
-            raise DataError("not a gzip file, although the name ends in .gz", path.name)
+            raise DataError("not a gzip file, although the name ends in .gz", name)
         raw.seek(0)
         try:
-            yield (gzip.GzipFile(fileobj=raw) if is_gz else raw), raw
+            content: BinaryIO = gzip.GzipFile(fileobj=raw) if is_gz else raw  # type: ignore[assignment]
+            if content.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+                content.seek(0)
+            yield content, raw
         except (gzip.BadGzipFile, EOFError, OSError, zlib.error) as err:
-            raise DataError(f"damaged gzip file ({err})", path.name) from None
+            raise DataError(f"damaged gzip file ({err or 'it ends too early'})", name) from None
 
 
 @contextmanager
-def _open_text(path: Path) -> Iterator[tuple[io.TextIOWrapper, BinaryIO]]:
+def _open_text(path: Path, errors: str = "replace") -> Iterator[tuple[io.TextIOWrapper, BinaryIO]]:
     """(text stream, raw file) of a possibly gzip-compressed file (see ``_open_bytes``)."""
     with _open_bytes(path) as (binary, raw):
-        yield io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline=None), raw
+        yield io.TextIOWrapper(binary, encoding="utf-8", errors=errors, newline=None), raw
 
 
 def _check_start(path: Path, fmt: str) -> None:
     """Reject empty, binary and headerless files before the parser misreads them."""
+    name = display(path.name)
     with _open_text(path) as (text, raw):
         head = text.buffer.read(8192)
     if not head.strip():
-        raise DataError("file is empty", path.name)
+        raise DataError("file is empty", name)
+    ascii_as_utf16 = head[1:64:2].count(0) > 16 and head[0:64:2].count(0) < 2
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or ascii_as_utf16:
+        raise DataError("the file is UTF-16 text; save it as UTF-8 (or plain ASCII) text", name)
     controls = sum(head.count(bytes([b])) for b in (*range(0, 9), 11, 12, *range(14, 32)))
+    if b"\0" in head or controls > len(head) // 100:
+        raise DataError(
+            "not a text file (binary content); expected FASTA, FASTQ or GenBank text", name
+        )
     try:
         head.decode("utf-8")
-        undecodable = False
     except UnicodeDecodeError as err:
-        undecodable = err.start < len(head) - 4  # a character cut at the 8 KB edge is fine
-    if b"\0" in head or undecodable or controls > len(head) // 100:
-        raise DataError(
-            "not a text file (binary content); expected FASTA, FASTQ or GenBank text", path.name
-        )
+        if err.start < len(head) - 4:  # a character cut at the 8 KB edge is fine
+            raise _not_utf8(head, err.start, name) from None
     start, example = _FIRST_LINE[fmt]
     lines = head.decode("utf-8", "replace").splitlines()
     number, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (1, ""))
     if not first.lstrip().startswith(start):
-        raise DataError(f"line {number} must start with '{start}' ({example})", path.name)
+        raise DataError(f"line {number} must start with '{start}' ({example})", name)
+
+
+def _not_utf8(data: bytes, at: int, name: str, first_line: int = 1) -> DataError:
+    """The error for byte ``at`` of ``data`` (which starts at line ``first_line``)."""
+    line = first_line + data.count(b"\n", 0, at)
+    column = at - (data.rfind(b"\n", 0, at) + 1) + 1
+    return DataError(
+        f"line {line}, column {column}: byte 0x{data[at]:02x} is not UTF-8 text (the file"
+        " seems to be Latin-1 or Windows-1252); save it as UTF-8", name)
+
+
+def _first_undecodable(path: Path) -> DataError:
+    """The error naming the first byte of ``path`` that is not UTF-8 (files are read as
+    UTF-8 text; this re-reads the file line by line only after a decoding failed)."""
+    with _open_bytes(path) as (content, _raw):
+        for number, line in enumerate(content, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return _not_utf8(line, err.start, display(path.name), number)
+    return DataError("the text is not valid UTF-8; save it as UTF-8", display(path.name))
 
 
 def _parse(text: io.TextIOWrapper, fmt: str) -> Iterator[tuple[str, str]]:
@@ -323,7 +379,10 @@ def _split_block(block: bytes) -> tuple[list[str], bytes] | None:
             return [], b""
         block = block[start + 1 :]
     records = [record.partition(b"\n") for record in block[1:].split(b"\n>")]
-    heads = b"\n".join([head for head, _, _ in records]).decode("utf-8", "replace")
+    try:
+        heads = b"\n".join([head for head, _, _ in records]).decode("utf-8")
+    except UnicodeDecodeError:  # the Biopython path names the line
+        return None
     titles = [title.rstrip() for title in heads.split("\n")]
     return titles, squeeze(b"\0".join([body for _, _, body in records]))
 
@@ -339,7 +398,8 @@ def _read_all(
         _check_start(path, fmt)
         recs.formats.append(fmt)
         recs.first_of_file.append(len(recs.seqs))
-        with _open_text(path) as (text, raw), warnings.catch_warnings(record=True) as caught:
+        with _open_text(path, "strict") as (text, raw), \
+                warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 for n, (title, seq) in enumerate(_parse(text, fmt)):
@@ -349,11 +409,14 @@ def _read_all(
                     if n % 1024 == 0:
                         check_stop(should_stop)
                         report(progress, (done + raw.tell()) / total, f"reading {path.name}")
+            except UnicodeDecodeError:
+                raise _first_undecodable(path) from None
             except ValueError as err:
-                raise DataError(f"not a valid {_DISPLAY[fmt]} file ({err})", path.name) from None
+                raise DataError(f"not a valid {_DISPLAY[fmt]} file ({err})",
+                                display(path.name)) from None
         recs.warnings += [f"{path.name}: {w.message}" for w in caught]
         if len(recs.seqs) == recs.first_of_file[-1]:
-            raise DataError(f"no {_DISPLAY[fmt]} records found", path.name)
+            raise DataError(f"no {_DISPLAY[fmt]} records found", display(path.name))
         done += path.stat().st_size
     for i, seq in enumerate(recs.seqs):
         if not seq.strip():
@@ -498,12 +561,14 @@ def _labels_from_headers(recs: _Records, ids: list[str]) -> tuple[list[str], lis
 def _read_label_table(path: Path) -> pd.DataFrame:
     """The table as text columns; the delimiter is the first of tab, comma, semicolon
     found in the header line (more predictable than csv.Sniffer on two short columns)."""
+    if path.exists():
+        check_source(path)  # a FIFO would block the read below forever
     if not path.is_file():
-        raise DataError("labels table not found", str(path))
-    with open(path, encoding="utf-8", errors="replace") as fh:
+        raise DataError("labels table not found", display(path))
+    with open_regular(path) as raw, io.TextIOWrapper(raw, "utf-8", errors="replace") as fh:
         header = next((line for line in fh if line.strip()), "")
     if not header:
-        raise DataError("labels table is empty", path.name)
+        raise DataError("labels table is empty", display(path.name))
     sep = next((d for d in ("\t", ",", ";") if d in header), None)
     if sep is None:
         raise DataError(
@@ -513,7 +578,7 @@ def _read_label_table(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, sep=sep, dtype=str, skipinitialspace=True, skip_blank_lines=True)
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise DataError(f"could not read the labels table ({err})", path.name) from None
+        raise DataError(f"could not read the labels table ({err})", display(path.name)) from None
 
 
 def _pick_column(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -565,6 +630,22 @@ def _number(text: str) -> float | None:
 
 def _all_numbers(values: set[str]) -> bool:
     return all(_number(v) is not None for v in values)
+
+
+def _usable_labels(labels: list[str | None], where: Callable[[int], str], name: str) -> list[int]:
+    """Indices of the labels to keep: 'nan', 'inf' and '-inf' are a missing or broken
+    value (a spreadsheet's or a script's), not a class. None are left: a ``DataError``."""
+    kept = [i for i, lab in enumerate(labels) if not _not_finite(str(lab))]
+    if not kept:
+        raise DataError(f"no record has a usable label (e.g. {labels[0]!r} at {where(0)})", name)
+    return kept
+
+
+def _not_finite(text: str) -> bool:
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _targets(

@@ -8,8 +8,8 @@ files: each case is handled here or named in a one-line error.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
+import math
 import struct
 from collections import Counter
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.data.dataset import Dataset, Provenance, sha256_of_path
+from core.data.files import display, read_whole
 from core.data.options import IMAGE_EXTENSIONS, EncodingOptions, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn, check_stop, report, wrap_progress
@@ -38,7 +39,7 @@ def load_image_folder(
     options = options or LoadOptions()
     if not path.is_dir():
         raise DataError("not a folder; an image dataset is a folder of class sub-folders",
-                        str(path))  # fmt: skip
+                        display(path))  # fmt: skip
     if options.labelled:
         classes, files, warnings = _class_files(path)
     else:  # prediction: every image under the folder, class folders (if any) ignored
@@ -57,17 +58,17 @@ def load_image_folder(
             continue
         kept.append((cls, f))
     if not kept:
-        raise DataError("no image could be read", str(path))
+        raise DataError("no image could be read", display(path))
     present = sorted({cls for cls, _ in kept})
     if options.labelled and len(present) < 2:
         raise DataError(f"only one class ({present[0]!r}) has readable images; a classifier"
-                        " needs at least two class sub-folders", str(path))  # fmt: skip
+                        " needs at least two class sub-folders", display(path))  # fmt: skip
     if len(present) < len(classes):
         missing = [c for c in classes if c not in present]
         warnings.append(f"class folders without readable images ignored: {', '.join(missing)}")
     sizes = Counter((a.shape[0], a.shape[1]) for a in loaded)
     size = options.image_size or sizes.most_common(1)[0][0]
-    _check_size(size)
+    _check_size(size, bool(options.image_size))
     gray = options.grayscale if options.grayscale is not None else all(
         a.shape[2] == 1 for a in loaded)
     report(progress, 0.9, "resizing")
@@ -76,9 +77,9 @@ def load_image_folder(
     if resized:
         warnings.append(f"{resized} of {len(loaded)} images resized to {size[0]}x{size[1]}")
     report(progress, 1.0, f"{len(images)} images")
-    ids = [f.relative_to(path).as_posix() for _, f in kept]
+    ids = [display(f.relative_to(path).as_posix()) for _, f in kept]
     return Dataset(
-        name=path.name,
+        name=display(path.name),
         modality="image",
         task="classification",
         records=images,
@@ -86,7 +87,8 @@ def load_image_folder(
         if options.labelled else np.zeros(len(kept), dtype=np.int64),
         ids=ids,
         class_names=present if options.labelled else None,
-        provenance=Provenance(str(path), sha256_of_path(path), "images", options.to_dict()),
+        provenance=Provenance(str(path), sha256_of_path(path, should_stop), "images",
+                              options.to_dict()),
         warnings=warnings,
         info={
             "image_size": [int(size[0]), int(size[1])],
@@ -102,7 +104,7 @@ def _all_image_files(root: Path) -> list[tuple[str, Path]]:
     files = [("", f) for f in sorted(root.rglob("*")) if f.is_file() and _is_image(f)
              and not any(p.startswith(".") for p in f.relative_to(root).parts)]
     if not files:
-        raise DataError("no images found (PNG, JPEG, TIFF or BMP)", str(root))
+        raise DataError("no images found (PNG, JPEG, TIFF or BMP)", display(root))
     return files
 
 
@@ -115,7 +117,7 @@ def _class_files(root: Path) -> tuple[list[str], list[tuple[str, Path]], list[st
         warnings.append(f"{len(loose)} images directly in {root.name} ignored; put each class"
                         " in its own sub-folder")  # fmt: skip
     files = [
-        (d.name, f)
+        (display(d.name), f)
         for d in subdirs
         for f in sorted(d.rglob("*"))
         if f.is_file() and _is_image(f)
@@ -123,12 +125,16 @@ def _class_files(root: Path) -> tuple[list[str], list[tuple[str, Path]], list[st
     ]
     if not files:
         raise DataError("no images found: put PNG, JPEG, TIFF or BMP files in one sub-folder"
-                        " per class", str(root))  # fmt: skip
+                        " per class", display(root))  # fmt: skip
     with_images = {cls for cls, _ in files}
-    classes = [d.name for d in subdirs if d.name in with_images]
+    classes = [display(d.name) for d in subdirs if display(d.name) in with_images]
     if len(classes) < 2:
         raise DataError(f"only one class folder ({classes[0]!r}) holds images; a classifier"
-                        " needs at least two", str(root))  # fmt: skip
+                        " needs at least two", display(root))  # fmt: skip
+    empty = [display(d.name) for d in subdirs if display(d.name) not in with_images]
+    if empty:
+        warnings.append(f"class folders without images ignored: {', '.join(empty[:5])}"
+                        + (", ..." if len(empty) > 5 else ""))  # fmt: skip
     return classes, files, warnings
 
 
@@ -147,7 +153,7 @@ def _read_image(f: Path, root: Path) -> np.ndarray:
     user opened, with the reason in words (not Pillow's exception, which repeats the
     path): "infected/scan_07.png: not a readable image (truncated file)".
     """
-    name = f.relative_to(root).as_posix()
+    name = display(f.relative_to(root).as_posix())
     if f.stat().st_size == 0:
         raise UnreadableImageError("not a readable image (empty file, 0 bytes)", name)
     try:
@@ -157,7 +163,7 @@ def _read_image(f: Path, root: Path) -> np.ndarray:
             if im.mode in _SIXTEEN_BIT_MODES:
                 a = np.clip(np.asarray(im, dtype=np.float32) / 65535.0, 0.0, 1.0)
             elif im.mode == "F":
-                a = np.clip(np.asarray(im, dtype=np.float32), 0.0, 1.0)
+                a = _float_pixels(np.asarray(im, dtype=np.float32), name)
             elif im.mode in _SINGLE_CHANNEL_MODES:
                 a = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
             else:
@@ -166,6 +172,20 @@ def _read_image(f: Path, root: Path) -> np.ndarray:
             Image.DecompressionBombError) as err:  # fmt: skip
         raise UnreadableImageError(f"not a readable image ({_reason(err, f)})", name) from None
     return a[:, :, None] if a.ndim == 2 else a
+
+
+def _float_pixels(a: np.ndarray, name: str) -> np.ndarray:
+    """A 32-bit float image in [0, 1]. Microscopes write such TIFFs in 0..1, 0..255,
+    0..65535 or their own units: clipping to [0, 1] would make most of them white, so the
+    values are divided by the first of 1, 255, 65535 that holds them (else their maximum)."""
+    if not np.isfinite(a).all():
+        raise UnreadableImageError("not a readable image (it holds NaN or infinite pixel"
+                                   " values)", name)  # fmt: skip
+    low, top = float(a.min(initial=0.0)), float(a.max(initial=0.0))
+    if low < 0:
+        a, top = a - low, top - low
+    scale = next((s for s in (1.0, 255.0, 65535.0) if top <= s), top)
+    return a / np.float32(scale)
 
 
 def _reason(err: Exception, f: Path) -> str:
@@ -180,8 +200,11 @@ def _reason(err: Exception, f: Path) -> str:
     return f"damaged: {text[:80]}" if text else "damaged file"
 
 
-def _check_size(size: tuple[int, int]) -> None:
+def _check_size(size: tuple[int, int], chosen: bool = True) -> None:
     if len(size) != 2 or min(size) < 1 or max(size) > 4096:
+        if not chosen:  # the images' own size
+            raise DataError(f"most images are {size[0]}x{size[1]} pixels, more than 4096 a"
+                            " side: choose an image size (e.g. 256x256) to resize them")
         raise DataError(f"image size must be two numbers between 1 and 4096, got {size}")
 
 
@@ -223,27 +246,24 @@ def load_idx(
     for i, (img_file, lab_file) in enumerate(pairs):
         check_stop(should_stop)
         step = wrap_progress(progress, i / len(pairs), (i + 1) / len(pairs))
-        report(step, 0.0, f"reading {img_file.name}")
-        x = _read_idx(img_file, 3)
-        y = _read_idx(lab_file, 1)
+        report(step, 0.0, f"reading {display(img_file.name)}")
+        x = _idx_images(img_file, should_stop)
+        y = _idx_labels(lab_file, should_stop)
         if len(x) != len(y):
-            raise DataError(f"{len(x)} images but {len(y)} labels in {lab_file.name}",
-                            str(img_file))  # fmt: skip
+            raise DataError(f"{len(x)} images but {len(y)} labels in {display(lab_file.name)}",
+                            display(img_file))  # fmt: skip
         if images and x.shape[1:] != images[0].shape[1:]:
             theirs, first = "x".join(map(str, x.shape[1:])), "x".join(map(str, images[0].shape[1:]))
-            raise DataError(f"images are {theirs}, those of {pairs[0][0].name} are {first}",
-                            str(img_file))  # fmt: skip
+            raise DataError(f"images are {theirs}, those of {display(pairs[0][0].name)} are"
+                            f" {first}", display(img_file))  # fmt: skip
         images.append(x)
-        labels.append(y.astype(np.int64))
+        labels.append(y)
         is_test = "t10k" in img_file.name.lower() or "test" in img_file.name.lower()
         split.append(np.full(len(x), "test" if is_test else "train", dtype=object))
         ids += [f"{_idx_name(img_file)}:{k}" for k in range(len(x))]
     x = np.concatenate(images)
-    top = float(x.max(initial=0))
-    records = (x.astype(np.float32) / (255.0 if top <= 255 else top))[:, None, :, :]
-    y = np.concatenate(labels)
-    if y.min(initial=0) < 0:
-        raise DataError("labels must be 0 or more", str(pairs[0][1]))
+    records = _idx_scaled(x)[:, None, :, :]
+    y, class_names, warnings = _idx_classes(np.concatenate(labels))
     sides = np.concatenate(split)
     source = path if path.is_dir() else pairs[0][0]
     h, w = records.shape[2:]
@@ -254,11 +274,73 @@ def load_idx(
         records=records,
         targets=y,
         ids=ids,
-        class_names=[str(c) for c in range(int(y.max(initial=0)) + 1)],
+        class_names=class_names,
         provenance=Provenance(str(source), _pairs_sha256(pairs), "idx", options.to_dict()),
         split_labels=sides if len(set(sides)) > 1 else None,
+        warnings=warnings,
         info={"image_size": [int(h), int(w)], "channels": 1},
     )
+
+
+def _idx_images(f: Path, should_stop: StopFn | None) -> np.ndarray:
+    """The images of an idx3 file; float images must hold numbers (NaN would train NaN)."""
+    x = _read_idx(f, 3, should_stop)
+    if len(x) == 0:
+        raise DataError("the file holds no images (its header says 0)", display(f))
+    if x.shape[1] == 0 or x.shape[2] == 0:
+        raise DataError(f"the images are {x.shape[1]}x{x.shape[2]} pixels", display(f))
+    if x.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+        if len(bad):
+            raise DataError(f"{len(bad)} images hold NaN or infinite pixel values (the first"
+                            f" is image {bad[0]})", display(f))  # fmt: skip
+    return x
+
+
+def _idx_labels(f: Path, should_stop: StopFn | None) -> np.ndarray:
+    """The labels of an idx1 file as int64; they must be whole numbers, 0 or more."""
+    y = _read_idx(f, 1, should_stop)
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(y) | (y != np.round(y)))
+        if len(bad):
+            raise DataError(f"label {bad[0]} is {y[bad[0]]:g}: labels must be whole numbers",
+                            display(f))  # fmt: skip
+    if len(y) and y.min() < 0:
+        raise DataError(f"label {int(np.argmin(y))} is {y.min():g}: labels must be 0 or more",
+                        display(f))  # fmt: skip
+    return y.astype(np.int64)
+
+
+def _idx_scaled(x: np.ndarray) -> np.ndarray:
+    """Pixels in [0, 1]: integers by 255 (MNIST's bytes) or their maximum; floats by the
+    first of 1, 255, 65535 that holds them, so float images already in [0, 1] stay so."""
+    low = float(x.min(initial=0))
+    # floats are scaled in float64: shifting values near float32's limit would overflow
+    a = x.astype(np.float64 if x.dtype.kind == "f" else np.float32)
+    if low < 0:
+        a -= low
+    top = float(a.max(initial=0))
+    if x.dtype.kind == "f":
+        scale = next((s for s in (1.0, 255.0, 65535.0) if top <= s), top)
+    else:
+        scale = 255.0 if top <= 255 else top
+    return (a / scale).astype(np.float32)
+
+
+def _idx_classes(y: np.ndarray) -> tuple[np.ndarray, list[str], list[str]]:
+    """(targets, class names, warnings): one class per label present, named by its value,
+    so labels {3, 7} make a two-output network, not an eight-output one."""
+    present = np.unique(y)
+    names = [str(int(v)) for v in present]
+    warnings = []
+    if len(present) < 2:
+        warnings.append(f"only one class ({names[0]!r}) in the labels: a classifier needs at"
+                        " least two, so this data cannot be trained on")  # fmt: skip
+    elif not np.array_equal(present, np.arange(len(present))):
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        warnings.append(f"the labels are {shown}, not 0..{len(present) - 1}: the network"
+                        f" has one output per label present ({len(present)})")  # fmt: skip
+    return np.searchsorted(present, y).astype(np.int64), names, warnings
 
 
 def _idx_name(f: Path) -> str:
@@ -297,47 +379,47 @@ def _idx_pairs(path: Path) -> list[tuple[Path, Path]]:
         image_files = [p for p in image_files
                        if not (p.name.endswith(".gz") and p.with_name(p.name[:-3]).is_file())]
         if not image_files:
-            raise DataError("no *-images-idx3-ubyte file in this folder", str(path))
+            raise DataError("no *-images-idx3-ubyte file in this folder", display(path))
     elif "idx3" in path.name or "idx1" in path.name:
         image_files = [path] if "idx3" in path.name else [_partner(path) or path]
     else:
         raise DataError("not an IDX file: expected a name like train-images-idx3-ubyte",
-                        str(path))  # fmt: skip
+                        display(path))  # fmt: skip
     pairs = []
     for img in image_files:
         if "idx3" not in img.name:
-            raise DataError("the matching *-images-idx3-ubyte file is not next to it", str(img))
+            raise DataError("the matching *-images-idx3-ubyte file is not next to it",
+                            display(img))
         labels = _partner(img)
         if labels is None:
-            raise DataError("the matching *-labels-idx1-ubyte file is not next to it", str(img))
+            raise DataError("the matching *-labels-idx1-ubyte file is not next to it",
+                            display(img))
         pairs.append((img, labels))
     return sorted(pairs, key=lambda p: "t10k" in p[0].name or "test" in p[0].name)
 
 
-def _read_idx(f: Path, ndim: int) -> np.ndarray:
+def _read_idx(f: Path, ndim: int, should_stop: StopFn | None = None) -> np.ndarray:
     """An IDX array with ``ndim`` dimensions; magic number and size checked."""
-    try:
-        raw = gzip.decompress(f.read_bytes()) if f.name.endswith(".gz") else f.read_bytes()
-    except (OSError, EOFError) as err:
-        raise DataError(f"cannot read the file ({err})", str(f)) from None
+    where = display(f)
+    raw = read_whole(f, should_stop)  # unpacks gzip by its magic number, whatever the name
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES:
         magic = raw[:4].hex() or "nothing"
         raise DataError(f"not an IDX file (magic number 0x{magic}, expected 0x0000080{ndim})",
-                        str(f))  # fmt: skip
+                        where)  # fmt: skip
     if raw[3] != ndim:
         what = "images (3 dimensions)" if ndim == 3 else "labels (1 dimension)"
-        raise DataError(f"expected {what}, the file has {raw[3]} dimensions", str(f))
+        raise DataError(f"expected {what}, the file has {raw[3]} dimensions", where)
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DataError("the file is truncated inside its header", str(f))
+        raise DataError("the file is truncated inside its header", where)
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = int(np.prod(dims)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # Python ints: a huge header cannot wrap
     if len(raw) - header != expected:
         raise DataError(
             f"the header promises {'x'.join(map(str, dims))} values ({expected} bytes) but"
             f" {len(raw) - header} bytes follow; the file is truncated or damaged",
-            str(f),
+            where,
         )
     values = np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
     return values.astype(dtype.newbyteorder("="))

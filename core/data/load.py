@@ -5,18 +5,31 @@ a folder of FASTA files (one per class), a folder of class sub-folders of images
 IDX files, FASTA/FASTQ/GenBank (optionally .gz), CSV/TSV tables. ``LoadOptions`` lives in
 ``core.data.options`` (below every loader) and is importable from here too. After the
 loader, duplicates are removed and groups made as the options ask (``core.data.groups``).
+
+Whatever goes wrong, the caller gets one ``DataError`` that names the file: a FIFO or a
+device is refused before it is opened, a loader's message that names no file gets the
+file's name, and a loader bug (any other exception) becomes a ``DataError`` too, with
+its traceback in the log (``naming_errors``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
 from core.data.dataset import Dataset
+from core.data.files import check_source, display
 from core.data.groups import check_group_options, finish_groups
 from core.data.options import SEQUENCE_EXTENSIONS, TABLE_EXTENSIONS, LoadOptions
-from core.errors import DataError
-from core.progress import ProgressFn, StopFn
+from core.errors import DataError, MendelError
+from core.progress import Cancelled, ProgressFn, StopFn
+
+log = logging.getLogger(__name__)
 
 # Files that hold Python pickles (PyTorch, scikit-learn, joblib): reading one runs code.
 PICKLE_EXTENSIONS = {".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib"}
@@ -40,7 +53,7 @@ def guess_format(path: Path) -> str:
             return "fasta"
         if any("idx" in p.name.lower() for p in files):
             return "idx"
-        raise DataError("folder holds no class sub-folders, FASTA or IDX files", str(path))
+        raise DataError("folder holds no class sub-folders, FASTA or IDX files", display(path))
     base = _strip_gz(name)
     if "idx1" in base or "idx3" in base:
         return "idx"
@@ -53,7 +66,7 @@ def guess_format(path: Path) -> str:
         raise DataError(PICKLE_REFUSED, path.name)
     what = f"file type {suffix!r}" if suffix else "file type (the name has no extension)"
     raise DataError(f"unknown {what}; {KNOWN_TYPES}: give the file the extension of its"
-                    " format", str(path))  # fmt: skip
+                    " format", display(path))  # fmt: skip
 
 
 def _strip_gz(name: str) -> str:
@@ -77,17 +90,69 @@ def load_dataset(
                           should_stop)
         ds.info["reconstruct"] = True
         return ds
-    if source.startswith("demo:"):
-        from core.data.demos import load_demo
+    if not source.strip():  # Path("") is the current folder: never what was meant
+        raise DataError("no data given: name a file, a folder or demo:NAME")
+    with naming_errors(source):
+        if source.startswith("demo:"):
+            from core.data.demos import load_demo
 
-        check_group_options(options, "demo")
-        return finish_groups(load_demo(source[5:], options), options)
-    path = Path(source)
-    if not path.exists():
-        raise DataError("no such file or folder", source)
-    fmt = options.format or guess_format(path)
-    check_group_options(options, fmt)
-    return finish_groups(_read(path, fmt, options, progress, should_stop), options)
+            check_group_options(options, "demo")
+            return finish_groups(load_demo(source[5:], options), options)
+        path = Path(source)
+        check_source(path)  # a FIFO or a device would block the first read forever
+        fmt = options.format or guess_format(path)
+        check_group_options(options, fmt)
+        return finish_groups(_read(path, fmt, options, progress, should_stop), options)
+
+
+@contextmanager
+def naming_errors(source: str) -> Iterator[None]:
+    """Errors raised inside, as ``DataError``s that name ``source``.
+
+    A ``MendelError`` whose message names no file gets ``source``'s name in front; any
+    other exception (a bug: no caller should see "unexpected error") becomes a
+    ``DataError`` naming the file and saying what to do, with its traceback logged.
+    ``Cancelled`` passes as it is: stopping is not an error of the file.
+    """
+    name = display(source)  # as the user gave it (a bare file name says less in a project)
+    try:
+        yield
+    except Cancelled:
+        raise
+    except MendelError as err:
+        if err.path or display(Path(source).name) in str(err):
+            raise
+        try:
+            named = type(err)(str(err), name)
+        except TypeError:  # a subclass with its own constructor
+            named = DataError(str(err), name)
+        raise named.with_traceback(err.__traceback__) from err
+    except MemoryError as err:
+        raise DataError("not enough memory to read it; close other programs or give a "
+                        "smaller file", name) from err
+    except Exception as err:
+        log.exception("reading %s failed", name)
+        raise DataError(f"Mendel failed on this data with {type(err).__name__}"
+                        f" ({str(err)[:120] or 'no message'}); this is a bug: please report"
+                        " it with the file", name) from err
+
+
+def check_trainable(ds: Dataset) -> None:
+    """Refuse a classification with fewer than two classes present, before training.
+
+    A network trained on one class reports accuracy 1.0 and has learned nothing. Loaders
+    of tables and IDX files only warn (evaluating a model on rows of one class is right);
+    training calls this (``core.train.run.prepare_run``).
+    """
+    if ds.training_task != "classification" or ds.info.get("unlabelled") or not len(ds):
+        return
+    present = np.unique(ds.targets)
+    if len(present) < 2:
+        names = ds.class_names or []
+        only = names[int(present[0])] if len(names) > int(present[0]) else str(present[0])
+        raise DataError(f"every sample is of one class ({only!r}); a classifier needs at least"
+                        " two: add samples of another class, or train regression on a"
+                        " numeric target")
 
 
 def _read(path: Path, fmt: str, options: LoadOptions, progress: ProgressFn | None,
@@ -108,4 +173,4 @@ def _read(path: Path, fmt: str, options: LoadOptions, progress: ProgressFn | Non
         from core.data.images import load_idx
 
         return load_idx(path, options, progress, should_stop)
-    raise DataError(f"unknown format {fmt!r}; use fasta, csv, images or idx", str(path))
+    raise DataError(f"unknown format {fmt!r}; use fasta, csv, images or idx", display(path))

@@ -96,6 +96,8 @@ def _modality_facts(ds: Dataset) -> dict[str, Any]:
     return {
         "n_features": int(frame.shape[1]),
         "missing_values": {str(c): int(n) for c, n in missing.items() if n > 0},
+        # inf, -inf and values beyond float32, already turned into missing values (tabular)
+        "non_finite_values": {str(c): int(n) for c, n in ds.info.get("non_finite", {}).items()},
     }
 
 
@@ -155,6 +157,10 @@ def format_summary(d: dict[str, Any]) -> str:
         missing = d.get("missing_values") or {}
         rows.append(("missing values", ", ".join(f"{c} {n}" for c, n in missing.items())
                      or "none"))  # fmt: skip
+        if d.get("non_finite_values"):
+            rows.append(("non-finite values", ", ".join(
+                f"{c} {n}" for c, n in d["non_finite_values"].items())
+                + " (infinite or too large: counted as missing)"))
     if "target_range" in d:
         rows.append(("target range", f"{d['target_range'][0]:g} .. {d['target_range'][1]:g}"))
     if "split" in d:

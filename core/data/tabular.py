@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from core.data.alphabet import clean_sequences, looks_like_sequences
+from core.data.alphabet import clean_sequences, looks_like_sequences, mixed_alphabet_warning
 from core.data.dataset import Dataset, Provenance, Task, sha256_of_path
+from core.data.files import display
 from core.data.options import EncodingOptions, LoadOptions
 from core.data.table_text import parse_table, read_text
 from core.errors import DataError
@@ -31,6 +32,10 @@ SPLIT_NAMES = ("split", "set")
 SPLIT_VALUES = {"train", "training", "val", "validation", "valid", "dev", "test", "testing"}
 MAX_CLASSES_FROM_NUMBERS = 20  # integer targets with more distinct values are regression
 MAX_LISTED = 3  # examples named in a message
+# Networks compute in float32: a value beyond its range is infinite once it reaches one,
+# and a standard deviation overflows long before (1e308 squared), so such values are
+# treated as missing, like inf and -inf.
+LARGEST = float(np.finfo(np.float32).max)
 
 
 def load_table(
@@ -46,17 +51,18 @@ def load_table(
         raise DataError(f"missing must be 'impute' or 'drop', got {options.missing!r}")
     if options.task not in (None, "classification", "regression"):
         raise DataError(f"task must be classification or regression, got {options.task!r}")
-    report(progress, 0.0, f"reading {path.name}")
-    text = read_text(path)
-    check_stop(should_stop)
-    frame, warnings, rows = parse_table(text, path)
+    report(progress, 0.0, f"reading {display(path.name)}")
+    text = read_text(path, should_stop)
+    report(progress, 0.2, "parsing the table")
+    frame, warnings, rows = parse_table(text, path, should_stop)
+    del text
     check_stop(should_stop)
     report(progress, 0.5, "checking columns")
-    table = _Table(path.name, frame, rows, warnings)
-    ds = table.to_dataset(options, _dataset_name(path))
-    ds.provenance = Provenance(
-        source=str(path), sha256=sha256_of_path(path), loader="csv", options=options.to_dict()
-    )
+    table = _Table(display(path.name), frame, rows, warnings, should_stop)
+    ds = table.to_dataset(options, display(_dataset_name(path)))
+    check_stop(should_stop)
+    ds.provenance = Provenance(source=str(path), sha256=sha256_of_path(path, should_stop),
+                               loader="csv", options=options.to_dict())
     report(progress, 1.0, f"{len(ds)} rows")
     return ds
 
@@ -109,12 +115,14 @@ def _looks_like_classes(values: np.ndarray) -> bool:
 class _Table:
     """One parsed table while its columns get their roles (target, ids, split, groups...)."""
 
-    def __init__(self, file: str, frame: pd.DataFrame, rows: np.ndarray, warnings: list[str]):
+    def __init__(self, file: str, frame: pd.DataFrame, rows: np.ndarray, warnings: list[str],
+                 should_stop: StopFn | None = None):
         self.file = file
         self.frame = frame
         self.rows = rows  # file row number of each data row
         self.warnings = warnings
         self.info: dict[str, Any] = {}
+        self.should_stop = should_stop
 
     @property
     def columns(self) -> list[str]:
@@ -140,6 +148,8 @@ class _Table:
         self.info["split_candidates"] = self._split_candidates(
             {c for c in (target, seq_col, id_col) if c})
         features = [seq_col] if seq_col else self._features(options, roles)
+        check_stop(self.should_stop)
+        self._non_finite(features, options.missing)
         if options.labelled:
             self._drop_rows(target, features, options.missing == "drop" or seq_col is not None)
             targets, task, class_names = self._target(target, options.task)
@@ -148,6 +158,7 @@ class _Table:
             task = "regression" if options.task == "regression" else "classification"
             targets = np.zeros(len(self.frame), np.float32 if task == "regression" else np.int64)
             class_names, self.info["unlabelled"] = None, True
+        check_stop(self.should_stop)
         common: dict[str, Any] = dict(
             name=name, task=task, targets=targets, class_names=class_names,
             ids=(self.frame[id_col].astype(str).tolist() if id_col
@@ -252,18 +263,28 @@ class _Table:
     def _drop_rows(self, target: str | None, features: list[str], drop_incomplete: bool) -> None:
         """Drop rows without a target (always) and with missing features (when asked)."""
         no_target = np.zeros(len(self.frame), dtype=bool)
+        unusable = np.zeros(len(self.frame), dtype=bool)  # inf, or beyond float32
         if target is not None:
             col = self.frame[target]
             no_target |= col.isna().to_numpy()
             if _is_text(col):
                 no_target |= (col.astype(str).str.strip() == "").to_numpy()
-        if no_target.all() and target is not None:
-            raise DataError(f"the target column {target!r} is empty", self.file)
+            elif not is_bool_dtype(col):
+                unusable = ~no_target & ~(np.abs(col.to_numpy(float)) <= LARGEST)
+        if (no_target | unusable).all() and target is not None:
+            raise DataError(f"the target column {target!r} is empty"
+                            + (" or not finite" if unusable.any() else ""), self.file)
         if no_target.any():
             self.warnings.append(
                 f"{_rows(int(no_target.sum()))} without a value in {target!r} dropped"
                 f" ({_row_list(self.rows[no_target])})"
             )
+        if unusable.any():
+            self.warnings.append(
+                f"{_rows(int(unusable.sum()))} whose {target!r} is infinite or too large for a"
+                f" network dropped ({_row_list(self.rows[unusable])})"
+            )
+        no_target |= unusable
         incomplete = np.zeros(len(self.frame), dtype=bool)
         if drop_incomplete:
             incomplete = self.frame[features].isna().any(axis=1).to_numpy() & ~no_target
@@ -279,6 +300,28 @@ class _Table:
         self.frame = self.frame[keep].reset_index(drop=True)
         self.rows = self.rows[keep]
 
+    def _non_finite(self, features: list[str], missing: str) -> None:
+        """inf, -inf and values beyond float32 in numeric features become missing values
+        (then imputed or their rows dropped, as ``missing`` says), named per column."""
+        found: dict[str, int] = {}
+        for c in features:
+            col = self.frame[c]
+            if not is_numeric_dtype(col) or is_bool_dtype(col):
+                continue
+            values = col.to_numpy(float)
+            bad = ~np.isnan(values) & ~(np.abs(values) <= LARGEST)
+            if not bad.any():
+                continue
+            found[c] = int(bad.sum())
+            self.frame[c] = col.astype(float).mask(bad)
+            how = "imputed" if missing == "impute" else "their rows dropped"
+            self.warnings.append(
+                f"column {c!r} holds {found[c]} infinite or too large value"
+                f"{'s' if found[c] > 1 else ''} ({_row_list(self.rows[bad])}): treated as"
+                f" missing, {how}")
+        if found:
+            self.info["non_finite"] = found
+
     def _target(self, target: str, forced: str | None) -> tuple[np.ndarray, Task, list[str] | None]:
         col = self.frame[target]
         if _is_text(col):
@@ -289,6 +332,9 @@ class _Table:
         if forced == "regression" or (
             forced is None and numeric and not _looks_like_classes(numbers.to_numpy(float))
         ):
+            if not numeric and is_bool_dtype(col):
+                raise DataError(f"{target!r} holds True/False, not numbers, so it cannot be a"
+                                " regression target; choose classification", self.file)
             if not numeric:
                 bad = int(np.flatnonzero(numbers.isna().to_numpy())[0])
                 raise DataError(
@@ -297,17 +343,33 @@ class _Table:
                     self.file,
                 )
             self.info["task_reason"] = "chosen" if forced else "numbers in the target"
-            return numbers.to_numpy(dtype=np.float32), "regression", None
+            values = numbers.to_numpy(dtype=np.float32)
+            if len(values) > 1 and np.all(values == values[0]):
+                self.warnings.append(f"the target {target!r} has the same value ({values[0]:g})"
+                                     " in every row: there is nothing to learn")  # fmt: skip
+            return values, "regression", None
         if numeric:
             values = numbers.to_numpy(dtype=float)
             uniq = np.unique(values)
             names = [f"{v:g}" for v in uniq]
+            fractions = [n for v, n in zip(uniq, names, strict=True) if v != round(v)]
+            if fractions:
+                self.warnings.append(
+                    f"the target {target!r} holds numbers with fractions ({_listed(fractions)})"
+                    " but the task is classification: each distinct number is a class of its"
+                    " own; choose regression if they are measurements")
         else:
             values = col.astype(str).to_numpy()
             uniq = np.unique(values)
             names = [str(v) for v in uniq]
         reason = f"{len(names)} distinct whole numbers" if numeric else "text labels"
         self.info["task_reason"] = "chosen" if forced else reason
+        if len(names) < 2:
+            # refused by training (core.train.run), not here: evaluating a model on rows
+            # of one class is right
+            self.warnings.append(
+                f"only one class ({names[0]!r}) in the target {target!r}: a classifier needs"
+                " at least two, so this table cannot be trained on")
         return np.searchsorted(uniq, values).astype(np.int64), "classification", names
 
     def _split_labels(self, split_col: str | None) -> np.ndarray | None:
@@ -330,6 +392,9 @@ class _Table:
         where = [f"{self.file} row {r}" for r in self.rows]
         seqs, alphabet = clean_sequences(self.frame[seq_col].astype(str).tolist(), where)
         self.info["sequence_column"] = seq_col
+        mixed = mixed_alphabet_warning(seqs, alphabet)
+        if mixed:
+            self.warnings.append(f"column {seq_col!r}: {mixed}")
         unused = [c for c in self.columns if c not in roles]
         note = f"; columns not used by a sequence model: {_listed(unused)}" if unused else ""
         self.warnings.append(f"column {seq_col!r} holds {alphabet} sequences, so this is a"
@@ -372,8 +437,8 @@ class _Table:
             text = text.where(text != "")
             numbers = pd.to_numeric(text, errors="coerce")
             bad = (text.notna() & numbers.isna()).to_numpy()
-            if not bad.any():
-                out[c] = numbers.astype(float)
+            if not bad.any():  # numbers written as text ("inf" too: missing, as above)
+                out[c] = numbers.astype(float).where(np.abs(numbers) <= LARGEST)
                 continue
             out[c] = text.astype(object)
             if bad.sum() <= numbers.notna().sum():

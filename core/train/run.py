@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.data.dataset import Dataset, Split
-from core.data.load import load_dataset
+from core.data.load import check_trainable, load_dataset, naming_errors
 from core.data.options import EncodingOptions, LoadOptions
 from core.data.preprocessing import Preprocessing, make_preprocessing
 from core.data.splits import make_split
@@ -107,11 +107,14 @@ def prepare_run(
         dataset = load_dataset(dataset, load_options, progress, should_stop)
     if use_file_split is None:
         use_file_split = dataset.split_labels is not None
-    if split is None:
-        split = make_split(dataset, val_fraction, test_fraction, seed,
-                           use_file_split=use_file_split)
-    preprocessing = make_preprocessing(dataset, encoding_options)
-    data = prepare_tensors(dataset, split, preprocessing)
+    # what goes wrong with the data from here on names the data's file too
+    with naming_errors(dataset.provenance.source if dataset.provenance else dataset.name):
+        check_trainable(dataset)
+        if split is None:
+            split = make_split(dataset, val_fraction, test_fraction, seed,
+                               use_file_split=use_file_split)
+        preprocessing = make_preprocessing(dataset, encoding_options)
+        data = prepare_tensors(dataset, split, preprocessing)
     spec, source = _resolve_network(network, preset_options or {}, dataset, data,
                                    encoding_options.encoding)
     summary = check(spec, data.input_shape, data.n_outputs)

@@ -156,8 +156,9 @@ def test_idx_round_trip(tmp_path, digits, gz):
     ds = load_idx(img, LoadOptions())
     assert ds.records.shape == (5, 1, 4, 3) and ds.records.dtype == np.float32
     assert np.allclose(ds.records[:, 0] * 255, images)
-    assert ds.targets.tolist() == labels.tolist()
-    assert ds.class_names == [str(i) for i in range(10)]
+    # one class per label present, named by the label (labels 0, 1, 3, 9: four outputs)
+    assert ds.class_names == ["0", "1", "3", "9"]
+    assert [ds.class_names[t] for t in ds.targets] == [str(v) for v in labels]
     assert ds.split_labels is None and ds.provenance.loader == "idx"
     label_file = tmp_path / ("train-labels-idx1-ubyte" + (".gz" if gz else ""))
     assert np.array_equal(load_dataset(str(label_file)).records, ds.records)
