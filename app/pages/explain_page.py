@@ -94,6 +94,7 @@ class ExplainPage(Page):
     def _on_run(self) -> None:
         outcome = self.state.run
         model = getattr(getattr(outcome, "result", None), "model", None)
+        self.message_bar.clear()  # what was said was about the previous run
         self.tabs.setEnabled(model is not None)
         if model is None:
             self.header.setText(EMPTY)

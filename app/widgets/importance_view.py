@@ -54,9 +54,12 @@ class ImportanceView(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.panel)
+        self.split = split
+        split.setVisible(False)  # until measured: an empty table and plot say nothing
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(split, 1)
+        layout.addStretch(0)  # takes the room only while the results are hidden
         self.job = JobRunner(self)
         self.job.succeeded.connect(self._on_done)
         self.job.failed.connect(self._on_failed)
@@ -64,6 +67,7 @@ class ImportanceView(QWidget):
     def set_outcome(self, outcome: Any, baselines: tuple[str, ...]) -> None:
         self.outcome, self.baselines, self.result = outcome, tuple(baselines), None
         self.table.setRowCount(0)
+        self.split.setVisible(False)
 
     def measure(self) -> None:
         outcome = self.outcome
@@ -85,6 +89,7 @@ class ImportanceView(QWidget):
     def _on_done(self, result: Any) -> None:
         self.result = result
         self.button.setEnabled(True)
+        self.split.setVisible(True)
         models = list(result.models)
         order = np.argsort(-result.models[models[0]].mean)
         self.table.setSortingEnabled(False)
