@@ -66,7 +66,7 @@ class ImageExplainer(QWidget):
         self.button.setObjectName("primaryButton")
         self.button.clicked.connect(self.explain)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Image (worst errors first)"))
+        row.addWidget(QLabel("Image (worst predictions first)"))
         row.addWidget(self.pick, 1)
         row.addWidget(self.method)
         row.addWidget(self.button)

@@ -28,7 +28,7 @@ from app.plots.base import new_plot
 from app.plots.logos import attribution_logo, mutagenesis_heatmap
 from app.widgets.plot_export import PlotPanel
 
-SOURCES = (("Worst errors", "worst"), ("Test sequences", "test"), ("Typed in", "typed"))
+SOURCES = (("Worst predictions first", "worst"), ("Test sequences", "test"), ("Typed in", "typed"))
 METHODS = (("gradient \u00d7 input", "saliency"), ("integrated gradients", "ig"))
 MAX_LISTED = 300
 
