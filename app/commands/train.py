@@ -132,6 +132,10 @@ def run_train(args: argparse.Namespace) -> int:
         args.epochs = TrainConfig().epochs
     config = config_from_args(args)
     config.validate()
+    if args.out:  # a folder that cannot be written fails now, not after every epoch
+        from core.export.bundle import check_out_folder
+
+        check_out_folder(args.out)
     baselines = baselines_from_args(args)
     network: NetworkSpec | str = network_from_args(args)
     split = split_options_from_args(args)
@@ -243,6 +247,10 @@ def run_resume(args: argparse.Namespace) -> int:
     if args.epochs is None:
         raise TrainError("--resume needs --epochs N: the number of epochs in all")
     project = _resume_project(args)
+    if args.out:
+        from core.export.bundle import check_out_folder
+
+        check_out_folder(args.out)
     plan = prepare_resume(args.resume, args.epochs, force=args.force)
     if project is not None:
         from core.project import new_run_folder

@@ -189,6 +189,32 @@ class LoadedBundle:
         return table
 
 
+def check_out_folder(out_dir: str | Path) -> Path:
+    """``ExportError`` now, before any training, unless a run folder can be written at
+    ``out_dir``: the folder itself when it exists, else its nearest existing parent, must
+    be a folder this process may write into. Nothing is created."""
+    import os
+    import tempfile
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ExportError("exists and is not a folder; choose another --out", str(out))
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ExportError(f"cannot make a folder there: {probe} is a file; choose another "
+                          "--out", str(out))
+    try:  # a real try (root passes every os.access check, and /proc refuses anyway)
+        os.rmdir(tempfile.mkdtemp(prefix=".mendel-check-", dir=probe))
+    except OSError as exc:
+        raise ExportError(f"cannot write there ({exc.strerror or exc} in {probe}); choose "
+                          "another --out", str(out)) from None
+    return out
+
+
 def save_bundle(out_dir: str | Path, outcome: TrainingOutcome) -> BundleReport:
     """Write the run folder ``out_dir`` (created if needed; our files are replaced)."""
     from core.export.card import model_card

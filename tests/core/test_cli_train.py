@@ -339,3 +339,19 @@ def test_metrics_and_card_record_the_split_seed_and_the_training_seed(tmp_path, 
     expected = _split_of("--seed", "1", "--split-seed", "7")
     assert (sizes["train"], sizes["val"], sizes["test"]) == (
         len(expected.train), len(expected.val), len(expected.test))
+
+
+@pytest.mark.parametrize("where", ["file", "under-a-file", "proc"])
+def test_an_out_that_cannot_be_written_fails_before_training(tmp_path, capsys,
+                                                             where: str) -> None:  # noqa: ANN001
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    out = {"file": a_file, "under-a-file": a_file / "run", "proc": Path("/proc/mendel-run")}[where]
+    if where == "proc" and not Path("/proc").is_dir():
+        pytest.skip("no /proc here")
+    code = main(["train", "demo:xor", "--size", "60", "--epochs", "2", "--model", "mlp",
+                 "--no-baseline", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err.startswith("error: ") and captured.err.count("\n") == 1
+    assert "epoch 1" not in captured.out  # refused before any training
+    assert a_file.read_text() == "mine"
