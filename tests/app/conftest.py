@@ -94,3 +94,18 @@ def _alive(check: object) -> bool:
         return bool(check())  # type: ignore[operator]
     except RuntimeError:
         return False
+
+
+@pytest.fixture
+def window(qtbot: object) -> Iterator[object]:
+    """A shown main window whose "save changes?" box never blocks a test (a module may
+    define its own ``window``)."""
+    from app.main_window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)  # type: ignore[attr-defined]
+    win.project.ask_save_changes = lambda: "discard"
+    win.show()
+    yield win
+    win.project.dirty = False
+    win.close()

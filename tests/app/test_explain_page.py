@@ -5,7 +5,6 @@ importance, and the tabs a run cannot use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,24 +12,12 @@ from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
 from app.pages.explain_page import EMPTY, TABS
+from app.screenshots import TATA_MEME as MEME
 from core.data.options import LoadOptions
 from core.train.config import TrainConfig
 from core.train.run import prepare_run, train_prepared
 
 TIMEOUT_MS = 60_000
-MEME = """MEME version 4
-
-ALPHABET= ACGT
-
-MOTIF TBP TATA-box
-letter-probability matrix: alength= 4 w= 6
-0.05 0.05 0.05 0.85
-0.85 0.05 0.05 0.05
-0.05 0.05 0.05 0.85
-0.85 0.05 0.05 0.05
-0.85 0.05 0.05 0.05
-0.05 0.05 0.05 0.85
-"""
 
 
 def _run(source: str, network: str, epochs: int, size: int | None = None):  # noqa: ANN202
@@ -42,17 +29,6 @@ def _run(source: str, network: str, epochs: int, size: int | None = None):  # no
 @pytest.fixture(scope="module")
 def motif_run():  # noqa: ANN201
     return _run("demo:motif", "cnn1d", 6, 800)
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.project.ask_save_changes = lambda: "discard"
-    win.show()
-    yield win
-    win.project.dirty = False
-    win.close()
 
 
 def _explain_page(qtbot: QtBot, window: MainWindow, outcome):  # noqa: ANN001, ANN202

@@ -5,7 +5,6 @@ data file is located; a broken folder is one line and the session stays as it wa
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -36,17 +35,6 @@ def cli_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     data = _table(root / "cells.csv")
     assert main(["train", str(data), *TINY, "--out", str(root / "run")]) == 0
     return root / "run", data
-
-
-@pytest.fixture
-def window(qtbot: QtBot) -> Iterator[MainWindow]:
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.project.ask_save_changes = lambda: "discard"
-    win.show()
-    yield win
-    win.project.dirty = False
-    win.close()
 
 
 def _open(qtbot: QtBot, win: MainWindow, run: Path) -> None:
