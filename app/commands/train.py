@@ -57,7 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_split_arguments(p)
     add_baseline_arguments(t)
     o = p.add_argument_group("output")
-    o.add_argument("--out", metavar="DIR", help="save the run folder (weights, ONNX, card...)")
+    o.add_argument("--out", metavar="DIR", help="save the run folder (weights, ONNX, card...);"
+                   " while it trains, its checkpoints are in DIR.incomplete")
+    o.add_argument("--overwrite", action="store_true",
+                   help="replace the run already saved at --out (a folder holding other "
+                   "files is never replaced)")
     o.add_argument("--project", metavar="PROJECT",
                    help="add the run to a project folder (PROJECT.mendel, created with "
                    "these options if it does not exist) as runs/NNN-DATE-TIME")
@@ -135,7 +139,7 @@ def run_train(args: argparse.Namespace) -> int:
     if args.out:  # a folder that cannot be written fails now, not after every epoch
         from core.export.bundle import check_out_folder
 
-        check_out_folder(args.out)
+        check_out_folder(args.out, args.overwrite)
     baselines = baselines_from_args(args)
     network: NetworkSpec | str = network_from_args(args)
     split = split_options_from_args(args)
@@ -154,6 +158,7 @@ def run_train(args: argparse.Namespace) -> int:
     if project is not None:  # the run's folder exists (incomplete) while it trains
         args.out = str(_project_run_folder(project, args, prepared, network, config, split,
                                            baselines))
+        args.overwrite = True  # the project's new folder: only this run's checkpoint
     try:
         outcome, report = _train_and_save(args, prepared, config, baselines)
     except BaseException:
@@ -181,20 +186,43 @@ def run_train(args: argparse.Namespace) -> int:
 def _train_and_save(args: argparse.Namespace, prepared: Any, config: TrainConfig,
                     baselines: bool | list[str]) -> tuple[Any, Any]:
     """Train (printing progress; Ctrl-C stops), then save the run folder to --out."""
-    from core.export.bundle import CHECKPOINT_DIR, save_bundle
     from core.train.run import train_prepared
 
     printer = ProgressPrinter(sys.stdout, prepared.data.task)
     control = RunControl()
+    checkpoints = _checkpoint_folder(args, Path(args.out)) if args.out else None
     with _ctrl_c_stops(control):
         outcome = train_prepared(prepared, config, control, printer, baselines=baselines,
-                                 checkpoint_dir=Path(args.out) / CHECKPOINT_DIR
-                                 if args.out else None)
+                                 checkpoint_dir=checkpoints)
     printer.close()
     result = outcome.result
     if result is None or result.failed or not outcome.succeeded:
         raise TrainError(result.message if result and result.message else "training failed")
-    return outcome, save_bundle(args.out, outcome) if args.out else None
+    if not args.out:
+        return outcome, None
+    return outcome, _save(Path(args.out), outcome, args.overwrite, checkpoints)
+
+
+def _checkpoint_folder(args: argparse.Namespace, out: Path) -> Path:
+    """Where the checkpoints go while the run trains: a project's run folder is the
+    project's own, new one; a plain --out keeps them in OUT.incomplete, so a run already
+    saved at OUT stays whole until the new one replaces it."""
+    from core.export.bundle import CHECKPOINT_DIR, incomplete_folder
+
+    if getattr(args, "project", None):
+        return out / CHECKPOINT_DIR
+    return incomplete_folder(out) / CHECKPOINT_DIR
+
+
+def _save(out: Path, outcome: Any, overwrite: bool, checkpoints: Path | None) -> Any:
+    """Save the run folder; the OUT.incomplete its checkpoints went to is then removed
+    (the finished run holds the same last checkpoint)."""
+    from core.export.bundle import incomplete_folder, save_bundle
+
+    report = save_bundle(out, outcome, overwrite=overwrite)
+    if checkpoints is not None and checkpoints.parent == incomplete_folder(out):
+        shutil.rmtree(checkpoints.parent, ignore_errors=True)
+    return report
 
 
 def _checked_project(args: argparse.Namespace) -> Path | None:
@@ -237,7 +265,7 @@ def _project_run_folder(project: Path, args: argparse.Namespace, prepared: Any,
 
 def run_resume(args: argparse.Namespace) -> int:
     """``--resume RUN --epochs N``: continue RUN's checkpoint into a new run folder."""
-    from core.export.bundle import CHECKPOINT_DIR, jsonable, run_metrics, save_bundle
+    from core.export.bundle import jsonable, run_metrics
     from core.export.resume import prepare_resume, resumed_folder
     from core.train.run import train_prepared
 
@@ -250,7 +278,7 @@ def run_resume(args: argparse.Namespace) -> int:
     if args.out:
         from core.export.bundle import check_out_folder
 
-        check_out_folder(args.out)
+        check_out_folder(args.out, args.overwrite)
     plan = prepare_resume(args.resume, args.epochs, force=args.force)
     if project is not None:
         from core.project import new_run_folder
@@ -259,6 +287,7 @@ def run_resume(args: argparse.Namespace) -> int:
     else:
         out = Path(args.out) if args.out else resumed_folder(args.resume)
     prepared, ck = plan.prepared, plan.checkpoint
+    checkpoints = _checkpoint_folder(args, out)
     print(f"{plan.message} ({args.resume}); saving to {out}")
     print(data_line(prepared))
     for note in [*plan.notes, *prepared.dataset.warnings, *prepared.data.notes]:
@@ -268,12 +297,12 @@ def run_resume(args: argparse.Namespace) -> int:
     with _ctrl_c_stops(control):
         outcome = train_prepared(prepared, plan.config, control, printer,
                                  baselines=baselines_from_args(args),
-                                 checkpoint_dir=out / CHECKPOINT_DIR, resume=ck)
+                                 checkpoint_dir=checkpoints, resume=ck)
     printer.close()
     result = outcome.result
     if result is None or result.failed or not outcome.succeeded:
         raise TrainError(result.message if result and result.message else "training failed")
-    report = save_bundle(out, outcome)
+    report = _save(out, outcome, args.overwrite or project is not None, checkpoints)
     metrics = run_metrics(outcome, report.onnx_max_abs_diff, report.torchscript_max_abs_diff)
     print(frame_text(results_frame(outcome.metrics, outcome.baseline, prepared.data.task)))
     for note in outcome.notes:

@@ -14,10 +14,13 @@
     checkpoint/          the last checkpoint (``core.train.checkpoint``: checkpoint.json +
                          checkpoint-eNNNNN-<id>.safetensors), so ``mendel train --resume``
                          can continue the run; absent when checkpoints were off
+    manifest.json        every file above with its size and sha256, written last: a folder
+                         without it, or whose files differ from it, is refused
+                         (``core.export.folder``)
 
-Every file goes through ``core.atomic`` (temporary name, then rename), so an
-interrupted export never leaves half a file. Loading reads JSON and safetensors only:
-nothing is unpickled.
+The run is written into a hidden sibling folder and moved into place when whole, so an
+interrupted export leaves the previous folder as it was (``core.export.folder``).
+Loading reads JSON and safetensors only: nothing is unpickled.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import copy
 import json
 import math
 import platform
+import shutil
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -49,14 +53,22 @@ from core.data.playground import (
 )
 from core.data.preprocessing import Preprocessing, preprocessing_from_dict
 from core.errors import DataError, ExportError, MendelError
+from core.export.folder import (
+    MANIFEST_FILE,
+    check_target,
+    move_into_place,
+    staging_folder,
+    verify_run,
+    write_manifest,
+)
 from core.export.onnx_export import export_onnx
 from core.export.safeload import refuse_pickle
+from core.export.schema import check_fits, validate
 from core.export.torchscript import export_torchscript
 from core.nn.spec import NetworkSpec
 from core.train.checkpoint import (
     checkpoint_files,
     has_checkpoint,
-    remove_checkpoint,
     save_checkpoint,
 )
 from core.train.run import TrainingOutcome
@@ -72,6 +84,12 @@ HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "MODEL_CARD.md"
 CHECKPOINT_DIR = "checkpoint"
+# bytes a run's JSON file may have: a network of 1,000 layers is about 200 kB; a table's
+# preprocessing grows with its columns (about 150 bytes each)
+_JSON_LIMITS = {NETWORK_FILE: 2 << 20}
+_JSON_LIMIT = 256 << 20
+# the files load_bundle reads: their sha256 must be the manifest's
+READ_FILES = (NETWORK_FILE, PREPROCESSING_FILE, WEIGHTS_FILE, METRICS_FILE)
 _SAMPLE_ROWS = 8  # rows of real input the ONNX / TorchScript checks run on
 
 
@@ -189,17 +207,18 @@ class LoadedBundle:
         return table
 
 
-def check_out_folder(out_dir: str | Path) -> Path:
-    """``ExportError`` now, before any training, unless a run folder can be written at
-    ``out_dir``: the folder itself when it exists, else its nearest existing parent, must
-    be a folder this process may write into. Nothing is created."""
+def check_out_folder(out_dir: str | Path, overwrite: bool = False) -> Path:
+    """``ExportError`` now, before any training, unless a run can be saved at ``out_dir``:
+    the folder itself when it exists, else its nearest existing parent, must be a folder
+    this process may write into, and ``out_dir`` must be new, empty, or (with
+    ``overwrite``) a run folder of Mendel's own files (``core.export.folder``). Nothing is
+    created."""
     import os
     import tempfile
 
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ExportError("exists and is not a folder; choose another --out", str(out))
-    probe = out
+    check_target(out, overwrite)
+    probe = out.parent if out.exists() else out  # the run is written beside it, then moved
     while not probe.exists():
         if probe.parent == probe:
             break
@@ -215,17 +234,53 @@ def check_out_folder(out_dir: str | Path) -> Path:
     return out
 
 
-def save_bundle(out_dir: str | Path, outcome: TrainingOutcome) -> BundleReport:
-    """Write the run folder ``out_dir`` (created if needed; our files are replaced)."""
-    from core.export.card import model_card
-
+def incomplete_folder(out_dir: str | Path) -> Path:
+    """Where ``mendel train --out OUT`` keeps its checkpoints while it trains
+    (``OUT.incomplete``): beside OUT, so a run already at OUT stays whole until the new
+    one replaces it, and visible, so an interrupted run can be continued with --resume."""
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ExportError("exists and is not a folder; choose another --out", str(out))
+    return out.with_name(f"{out.name}.incomplete")
+
+
+def save_bundle(out_dir: str | Path, outcome: TrainingOutcome,
+                overwrite: bool = False) -> BundleReport:
+    """Write the run folder ``out_dir`` whole, or leave what was there as it was.
+
+    The files go into a hidden sibling, the manifest last, and the folder is then moved
+    into place (``core.export.folder``). ``out_dir`` may be new or empty; an existing run
+    folder is replaced only with ``overwrite``; a folder holding other files never."""
+    out = Path(out_dir)
+    check_target(out, overwrite)
     result = outcome.result
     if not outcome.succeeded or result is None or result.model is None:
         reason = result.message if result is not None and result.message else "no model"
         raise ExportError(f"nothing to export: the run did not finish ({reason})")
+    try:
+        staging = staging_folder(out)
+    except OSError as exc:
+        raise ExportError(f"cannot write there ({exc.strerror or exc}); choose another "
+                          "folder", str(out)) from None
+    try:
+        report = _write_bundle(staging, outcome)
+        write_manifest(staging)
+        move_into_place(staging, out)
+    except OSError as exc:  # a full disk, a folder gone read-only: nothing half-saved
+        raise ExportError(f"cannot save the run ({exc.strerror or exc}); nothing was "
+                          "changed there", str(out)) from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    report.out_dir = out
+    report.files.append(MANIFEST_FILE)
+    return report
+
+
+def _write_bundle(out: Path, outcome: TrainingOutcome) -> BundleReport:
+    """Every file of the run but the manifest, into the new folder ``out``."""
+    from core.export.card import model_card
+
+    result = outcome.result
+    assert result is not None and result.model is not None  # save_bundle checked
     model = copy.deepcopy(result.model).cpu().eval()
     sample = torch.from_numpy(_sample_rows(outcome))
     data = outcome.data
@@ -253,11 +308,9 @@ def save_bundle(out_dir: str | Path, outcome: TrainingOutcome) -> BundleReport:
     write_text_atomic(out / CARD_FILE, model_card(outcome, metrics))
     files = [NETWORK_FILE, PREPROCESSING_FILE, CONFIG_FILE, WEIGHTS_FILE, ONNX_FILE,
              TORCHSCRIPT_FILE, HISTORY_FILE, METRICS_FILE, CARD_FILE]
-    if result.checkpoint is not None:  # also when training wrote it here already: the
-        save_checkpoint(out / CHECKPOINT_DIR, result.checkpoint)  # same state, rewritten
+    if result.checkpoint is not None:  # the state training ended with, written anew
+        save_checkpoint(out / CHECKPOINT_DIR, result.checkpoint)
         files += [f"{CHECKPOINT_DIR}/{name}" for name in checkpoint_files(out / CHECKPOINT_DIR)]
-    else:  # an older run's checkpoint here would continue the wrong run
-        remove_checkpoint(out / CHECKPOINT_DIR)
     return BundleReport(out_dir=out, files=files, onnx_max_abs_diff=onnx_diff,
                         torchscript_max_abs_diff=ts_diff)
 
@@ -334,8 +387,11 @@ def load_bundle(run_dir: str | Path) -> LoadedBundle:
                           str(run))
     if not run.is_dir():
         raise ExportError("no such run folder", str(run))
+    verify_run(run, hashed=READ_FILES)
     net = _read_json(run / NETWORK_FILE)
     prep = _read_json(run / PREPROCESSING_FILE)
+    validate(net, "network", run / NETWORK_FILE)
+    validate(prep, "preprocessing", run / PREPROCESSING_FILE)
     if prep.get("format") != PREPROCESSING_FORMAT:
         raise ExportError(f"unsupported format {prep.get('format')!r}; expected "
                           f"{PREPROCESSING_FORMAT!r}", str(run / PREPROCESSING_FILE))
@@ -356,11 +412,20 @@ def load_bundle(run_dir: str | Path) -> LoadedBundle:
                           "export the run again", str(run)) from None
     except MendelError as exc:
         raise ExportError(str(exc), str(run)) from None
-    model = build_model(spec, input_shape, n_outputs)
+    try:
+        produced = preprocessing.input_shape
+    except RuntimeError:  # e.g. a one-hot encoding without its length
+        raise ExportError("the preprocessing was never fitted (a length or shape is "
+                          "missing); the file was altered", str(run / PREPROCESSING_FILE)) from None
+    check_fits(input_shape, produced, run / PREPROCESSING_FILE)
+    try:
+        model = build_model(spec, input_shape, n_outputs)
+    except MendelError as exc:
+        raise ExportError(f"{NETWORK_FILE} does not describe a network that fits: {exc}",
+                          str(run)) from None
     _load_weights(model, run / WEIGHTS_FILE)
     model.eval()
-    metrics_path = run / METRICS_FILE
-    metrics = _read_json(metrics_path) if metrics_path.exists() else {}
+    metrics = _read_json(run / METRICS_FILE)
     checkpoint = run / CHECKPOINT_DIR
     return LoadedBundle(run_dir=run, spec=spec, input_shape=input_shape, n_outputs=n_outputs,
                         task=task, class_names=class_names, modality=modality,
@@ -418,10 +483,21 @@ def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         raise ExportError(f"{path.name} is missing; is this a run folder written by "
                           "'mendel train --out'?", str(path.parent))
+    limit = _JSON_LIMITS.get(path.name, _JSON_LIMIT)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ExportError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    if size > limit:  # 10^6 layers is 18 MB of JSON and a gigabyte of Python objects
+        raise ExportError(f"{size / 1e6:.1f} MB, far more than a run's {path.name} holds; "
+                          "this is not a file Mendel wrote", str(path))
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ExportError(f"cannot read: {exc}", str(path)) from None
+    except RecursionError:
+        raise ExportError("nested too deeply to read; this is not a file Mendel wrote",
+                          str(path)) from None
     except json.JSONDecodeError as exc:
         raise ExportError(f"not valid JSON ({exc.msg}, line {exc.lineno}); the file is "
                           "damaged", str(path)) from None
@@ -451,6 +527,7 @@ def _load_weights(model: nn.Module, path: Path) -> None:
     except Exception as exc:  # safetensors raises its own error types for bad headers
         raise ExportError(f"not a readable safetensors file ({str(exc)[:80]}); the file is "
                           "damaged", str(path)) from None
+    _check_tensors(tensors, path)
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError:
@@ -460,6 +537,20 @@ def _load_weights(model: nn.Module, path: Path) -> None:
         detail = ", ".join(missing[:3]) or ", ".join(extra[:3]) or "tensor shapes differ"
         raise ExportError(f"the weights do not fit {NETWORK_FILE} ({detail})",
                           str(path)) from None
+
+
+def _check_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
+    """Weights must be finite floating-point numbers: NaN weights or integer tensors would
+    predict plausible-looking nonsense (load_state_dict casts integers silently)."""
+    for name, tensor in tensors.items():
+        if name.endswith("num_batches_tracked"):  # BatchNorm's step counter is an integer
+            continue
+        if not tensor.is_floating_point():
+            raise ExportError(f"the weight {name} holds {str(tensor.dtype).removeprefix('torch.')}"
+                              " numbers, not floating point; the file was altered", str(path))
+        if not bool(torch.isfinite(tensor).all()):
+            raise ExportError(f"the weight {name} holds NaN or infinite values; the model "
+                              "cannot predict (train it again)", str(path))
 
 
 def _options_from_dict(cls: type, d: dict[str, Any]) -> Any:

@@ -44,7 +44,5 @@ def refuse_pickle(path: str | Path) -> None:
     if kind is None:
         return
     what = "a Python pickle" if kind == "pickle" else "a PyTorch archive of Python pickles"
-    raise ExportError(
-        f"{path.name} is {what}; Mendel never loads pickles because they can run code. "
-        "Export the model as safetensors or ONNX"
-    )
+    raise ExportError(f"the file is {what}; Mendel never loads pickles because they can "
+                      "run code. Export the model as safetensors or ONNX", str(path))

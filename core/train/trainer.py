@@ -256,6 +256,20 @@ def _nan_message(epoch: int, batch: int, value: float, c: TrainConfig) -> str:
             f" is probably too high; try {suggest:g}")
 
 
+# A training loss this many times the first batch's means the run diverged (a learning
+# rate of 1e6 with Adam ends at 1e20 without ever being NaN). Training lowers the loss from
+# its first batch: a thousandfold rise is never progress, whatever the loss's scale.
+DIVERGED_FACTOR = 1e3
+_LOSS_FLOOR = 1e-3  # a first loss near 0 (a nearly solved resumed run) is not the scale
+
+
+def _diverged_message(epoch: int, first: float, now: float, c: TrainConfig) -> str:
+    suggest = min(c.lr / 10, _DEFAULT_LR.get(c.optimizer, 1e-3))
+    return (f"the loss grew from {first:.3g} to {now:.3g} by epoch {epoch}, more than "
+            f"{DIVERGED_FACTOR:,.0f} times: the run diverged; the learning rate {c.lr:g} is "
+            f"probably too high; try {suggest:g}")
+
+
 class Trainer:
     """Trains ``model`` on ``data`` with ``config``; ``run()`` never raises.
 
@@ -405,6 +419,7 @@ class Trainer:
         start = time.perf_counter()
         last_event = -math.inf
         global_step = start_step
+        first_loss: float | None = None  # the first batch's, before any step of this call
         try:
             for epoch in range(start_epoch + 1, c.epochs + 1):
                 perm = None if full_batch else torch.randperm(n, generator=gen).to(dev)
@@ -464,6 +479,10 @@ class Trainer:
                 if not math.isfinite(train_loss):
                     bad = _first_bad(losses)
                     raise _Stop("nan", _nan_message(epoch, bad + 1, losses[bad].item(), c))
+                if first_loss is None:
+                    first_loss = float(batch_losses[0])
+                if train_loss > DIVERGED_FACTOR * max(first_loss, _LOSS_FLOOR):
+                    raise _Stop("nan", _diverged_message(epoch, first_loss, train_loss, c))
                 y_seen = y if perm is None else y[perm]
                 train_metrics = _quick_metrics(torch.cat(outs), y_seen, classes, y_ss)
                 val_loss, val_metrics = None, {}

@@ -19,6 +19,7 @@ from core.data.options import LoadOptions
 from core.errors import ExportError
 from core.export import onnx_export
 from core.export.bundle import load_bundle, save_bundle
+from core.export.folder import write_manifest
 from core.export.safeload import pickle_kind, refuse_pickle
 from core.nn.predict import predict
 from core.nn.spec import NetworkSpec
@@ -59,7 +60,7 @@ def test_bundle_holds_every_file_and_no_temporary_names(iris_run):
     checkpoint = {n for n in names if n.startswith("checkpoint/")}  # the resumable state
     assert {"network.json", "preprocessing.json", "train_config.json", "model.safetensors",
             "model.onnx", "model.torchscript.pt", "history.csv", "metrics.json",
-            "MODEL_CARD.md"} == set(names) - checkpoint
+            "MODEL_CARD.md", "manifest.json"} == set(names) - checkpoint
     assert len(checkpoint) == 2 and "checkpoint/checkpoint.json" in checkpoint
     net = json.loads((out / "network.json").read_text())
     assert NetworkSpec.from_dict(net).to_dict() == outcome.spec.to_dict()
@@ -132,8 +133,9 @@ def test_pickled_weights_are_refused_without_running_them(iris_run, tmp_path):
     marker = tmp_path / "code-ran"
     for protocol in (2, 4, 5):
         (run / "model.safetensors").write_bytes(pickle.dumps(_Planted(marker), protocol))
-        with pytest.raises(ExportError, match="model.safetensors is a Python pickle; Mendel "
-                           "never loads pickles"):
+        write_manifest(run)  # one who plants a pickle can rewrite the manifest as well
+        with pytest.raises(ExportError, match="model.safetensors: the file is a Python "
+                           "pickle; Mendel never loads pickles"):
             load_bundle(run)
     assert not marker.exists()
 
@@ -142,12 +144,14 @@ def test_a_pickle_or_torch_archive_given_as_the_run_is_refused(tmp_path):
     marker = tmp_path / "code-ran"
     pt = tmp_path / "model.pt"
     pt.write_bytes(pickle.dumps(_Planted(marker)))
-    with pytest.raises(ExportError, match=r"model.pt is a Python pickle.*safetensors or ONNX"):
+    with pytest.raises(ExportError,
+                       match=r"model.pt: the file is a Python pickle.*safetensors or ONNX"):
         load_bundle(pt)
     archive = tmp_path / "weights.pth"
     torch.save({"w": torch.zeros(2)}, archive)
     assert pickle_kind(archive) == "torch archive"
-    with pytest.raises(ExportError, match="weights.pth is a PyTorch archive of Python pickles"):
+    with pytest.raises(ExportError,
+                       match="weights.pth: the file is a PyTorch archive of Python pickles"):
         refuse_pickle(archive)
     assert not marker.exists()
 
@@ -185,8 +189,7 @@ def test_onnx_disagreement_fails_the_export_and_writes_no_onnx_file(iris_run, tm
     out = tmp_path / "run"
     with pytest.raises(ExportError, match="ONNX model disagrees with PyTorch"):
         save_bundle(out, outcome)
-    names = {p.name for p in out.iterdir()}
-    assert "model.onnx" not in names and not any(n.endswith(".part") for n in names)
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # nor a hidden half folder
 
 
 @pytest.mark.parametrize(
@@ -207,6 +210,10 @@ def test_damaged_bundles_give_one_clear_error(iris_run, tmp_path, damage, messag
     _, _, out = iris_run
     run = _copy(out, tmp_path)
     damage(run)
+    with pytest.raises(ExportError, match="the run (was altered|is incomplete)") as err:
+        load_bundle(run)  # the manifest tells first
+    assert "\n" not in str(err.value)
+    write_manifest(run)  # and when the manifest was rewritten to match, the file itself
     with pytest.raises(ExportError, match=message) as err:
         load_bundle(run)
     assert "\n" not in str(err.value)

@@ -322,7 +322,7 @@ def test_save_bundle_keeps_the_checkpoint_and_load_bundle_finds_it(tmp_path: Pat
     indices = np.concatenate(list(ck.record.split.values()))
     assert sorted(indices.tolist()) == list(range(len(outcome.dataset)))
     outcome.result.checkpoint = None  # a later run without checkpoints into the same folder
-    save_bundle(tmp_path / "run", outcome)
+    save_bundle(tmp_path / "run", outcome, overwrite=True)
     assert load_bundle(tmp_path / "run").checkpoint_dir is None
 
 

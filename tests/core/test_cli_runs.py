@@ -133,7 +133,7 @@ def test_a_failed_save_leaves_no_half_run_in_the_project(tmp_path, capsys, monke
     from core.errors import ExportError
     from core.export import bundle
 
-    def broken(out, outcome):
+    def broken(out, outcome, overwrite=False):
         (Path(out) / "metrics.json").write_text("{")
         raise ExportError("disk full")
 

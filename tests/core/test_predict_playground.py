@@ -16,6 +16,7 @@ from core.data.options import LoadOptions
 from core.data.playground import read_features_record, with_features
 from core.errors import DataError, ExportError
 from core.export.bundle import load_bundle, save_bundle
+from core.export.folder import write_manifest
 from core.nn.predict import predict
 from core.train.config import TrainConfig
 from core.train.run import run_training
@@ -143,6 +144,7 @@ def test_damaged_record_is_refused_when_the_run_is_loaded(xor_run, tmp_path):
     prep = json.loads(prep_path.read_text())
     prep["playground_features"]["keys"] = ["cube"]
     prep_path.write_text(json.dumps(prep))
+    write_manifest(copy)  # as one who edits the record by hand might
     with pytest.raises(ExportError, match="unknown Playground feature 'cube'"):
         load_bundle(copy)
     with pytest.raises(DataError, match="base_columns"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 
@@ -112,15 +113,15 @@ def test_nan_loss_stops_with_advice() -> None:
     X = rng.normal(size=(64, 3)) * 100
     data = TensorData.from_arrays(X, X.sum(1) * 100, task="regression")
     torch.manual_seed(0)
-    result, events = run(nn.Linear(3, 1), data, epochs=50, optimizer="sgd", lr=10.0)
+    result, events = run(nn.Linear(3, 1), data, epochs=50, optimizer="sgd", lr=100.0)
     assert result.stopped_because == "nan"
     assert result.message.startswith("loss became")
-    assert "the learning rate 10 is probably too high; try 0.01" in result.message
+    assert "the learning rate 100 is probably too high; try 0.01" in result.message
     assert isinstance(events[-1], RunFinished) and events[-1].stopped_because == "nan"
     # same stop and same batch without a listener (detected from the epoch's batch losses)
     torch.manual_seed(0)
     quiet = Trainer(nn.Linear(3, 1), TrainConfig(epochs=50, batch_size=16, optimizer="sgd",
-                                                 lr=10.0, device="cpu"), data).run()
+                                                 lr=100.0, device="cpu"), data).run()
     assert quiet.stopped_because == "nan" and quiet.message == result.message
 
 
@@ -405,3 +406,31 @@ def test_train_network_builds_from_a_spec_reproducibly() -> None:
     failed = train_network(bad, config, blobs(), on_event=events.append)
     assert failed.failed and failed.stopped_because == "failed"
     assert events == [RunFailed(failed.failed)]
+
+
+def test_a_loss_growing_by_orders_of_magnitude_stops_the_run_as_diverged() -> None:
+    """Adam at a learning rate of 1e6 never reaches NaN here: the loss just explodes. The
+    run stops as diverged (not "completed"), with the same advice as a NaN."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    data = TensorData.from_arrays(X, (X[:, 0] > 0).astype(np.int64), task="classification")
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+    result, events = run(model, data, epochs=30, optimizer="adam", lr=1e6)
+    assert result.stopped_because == "nan", result.message
+    assert re.match(r"the loss grew from 0\.\d+ to [\d.e+]+ by epoch \d+, more than 1,000 "
+                    r"times: the run diverged; the learning rate 1e\+06 is probably too high; "
+                    r"try 0\.001$", result.message)
+    assert isinstance(events[-1], RunFinished) and events[-1].stopped_because == "nan"
+    assert result.epochs_run < 30
+
+
+def test_an_ordinary_run_whose_loss_rises_a_little_is_not_called_diverged() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 5))
+    data = TensorData.from_arrays(X, (X @ rng.normal(size=5) > 0).astype(np.int64),
+                                  task="classification")
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(5, 32), nn.ReLU(), nn.Linear(32, 2))
+    result, _ = run(model, data, epochs=40, optimizer="sgd", lr=0.5)  # noisy, but learning
+    assert result.stopped_because == "completed", result.message
