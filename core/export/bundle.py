@@ -418,6 +418,7 @@ def load_bundle(run_dir: str | Path) -> LoadedBundle:
         raise ExportError("the preprocessing was never fitted (a length or shape is "
                           "missing); the file was altered", str(run / PREPROCESSING_FILE)) from None
     check_fits(input_shape, produced, run / PREPROCESSING_FILE)
+    _check_weights_fit_in_memory(spec, input_shape, n_outputs, run)
     try:
         model = build_model(spec, input_shape, n_outputs)
     except MendelError as exc:
@@ -537,6 +538,25 @@ def _load_weights(model: nn.Module, path: Path) -> None:
         detail = ", ".join(missing[:3]) or ", ".join(extra[:3]) or "tensor shapes differ"
         raise ExportError(f"the weights do not fit {NETWORK_FILE} ({detail})",
                           str(path)) from None
+
+
+def _check_weights_fit_in_memory(spec: NetworkSpec, input_shape: tuple[int, ...],
+                                  n_outputs: int, run: Path) -> None:
+    """Count the network's weights from its shapes before building it: three Dense layers
+    of 65,536 units would take 17 GB. The model is built once and its weights read once
+    more (float32), so twice the parameters must fit in what a whole read may take."""
+    from core.data.files import whole_read_limit
+    from core.nn.shapes import infer
+
+    summary = infer(spec, input_shape, n_outputs)
+    if summary.errors:
+        raise ExportError(f"{NETWORK_FILE} does not describe a network that fits: "
+                          f"{summary.errors[0]}", str(run))
+    needed, limit = 2 * 4 * summary.total_params, whole_read_limit()
+    if needed > limit:
+        raise ExportError(f"the network has {summary.total_params:,} weights and needs about "
+                          f"{needed / 1e9:.1f} GB to load, more than the {limit / 1e9:.1f} GB "
+                          "this computer can spare", str(run))
 
 
 def _check_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:
