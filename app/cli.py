@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Run without a sub-command to open the desktop application.",
     )
     parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--memory-budget", metavar="SIZE",
+                        help="the most memory Mendel may use, e.g. 4G or 512M (default: "
+                        "MENDEL_MEMORY_BUDGET, else half of this computer's memory); "
+                        "anything estimated to need more is refused before it starts")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -49,9 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_gui(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        return _open_gui([])
     try:
+        if args.memory_budget is not None:
+            from core.budget import set_memory_budget
+
+            set_memory_budget(args.memory_budget, "by --memory-budget")
+        if args.command is None:
+            return _open_gui([])
         return int(args.func(args) or 0)
     except MendelError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -626,6 +626,9 @@ def run_gui(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    from app.settings import apply_memory_budget_setting
+
+    apply_memory_budget_setting()  # the budget saved in Preferences, once the names are set
     style = RESOURCES / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))

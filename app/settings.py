@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings
 ORGANIZATION = "Mendel"
 APPLICATION = "Mendel"
 DIALOG_KINDS = ("data", "export", "network")
+MEMORY_BUDGET_KEY = "engine/memory_budget"  # "" or a size such as "8G" (core.budget)
 
 
 def app_settings() -> QSettings:
@@ -50,3 +51,33 @@ def remember_dialog_dir(kind: str, chosen: str) -> None:
     settings = app_settings()
     settings.setValue(f"dialogs/{kind}", str(folder))
     settings.sync()
+
+
+def memory_budget_setting() -> str:
+    """The memory budget chosen in Preferences ("" when never set: the default)."""
+    value = app_settings().value(MEMORY_BUDGET_KEY, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def apply_memory_budget_setting(text: str | None = None) -> None:
+    """Save ``text`` (when given; "" for the default) as the memory budget and apply it;
+    without ``text``, apply the saved one (call it when the app starts). A saved value
+    that no longer parses is ignored, so a hand-edited settings file cannot stop the app
+    from starting. Raises ``MendelError`` for a ``text`` that is not a size."""
+    from core.budget import set_memory_budget
+    from core.errors import MendelError
+
+    if text is not None:
+        text = text.strip()
+        set_memory_budget(text or None, "in Preferences")  # refuses a bad size before saving
+        settings = app_settings()
+        settings.setValue(MEMORY_BUDGET_KEY, text)
+        settings.sync()
+        return
+    saved = memory_budget_setting()
+    if not saved:  # never set: leave what --memory-budget or the variable chose
+        return
+    try:
+        set_memory_budget(saved, "in Preferences")
+    except MendelError:
+        pass

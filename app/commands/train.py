@@ -126,7 +126,7 @@ def run_train(args: argparse.Namespace) -> int:
     from core.nn.shapes import summary_text
     from core.nn.spec import NetworkSpec
     from core.train.coefficients import linear_coefficients
-    from core.train.run import prepare_run
+    from core.train.run import prepare_run, run_memory
 
     if args.resume:
         return run_resume(args)
@@ -155,6 +155,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     print(summary_text(prepared.summary, config.batch_for(prepared.data.sizes()["train"]),
                        config.optimizer, config.momentum))
+    print(f"memory: {run_memory(prepared, config, baselines).text()}")
     if project is not None:  # the run's folder exists (incomplete) while it trains
         args.out = str(_project_run_folder(project, args, prepared, network, config, split,
                                            baselines))

@@ -37,7 +37,8 @@ from core.errors import TrainError
 from core.metrics import classification_metrics, regression_metrics
 from core.progress import StopFn, check_stop
 
-__all__ = ["BASELINES", "FittedBaseline", "fit_baseline_models", "fit_baselines", "TREE_DEPTH"]
+__all__ = ["BASELINES", "FittedBaseline", "baseline_memory", "fit_baseline_models", "fit_baselines",
+           "TREE_DEPTH"]
 
 MAX_FEATURES = 1024
 MAX_CELLS = 5_000_000
@@ -125,6 +126,37 @@ def _full_proba(model: Any, X: np.ndarray, n_classes: int) -> np.ndarray:
     proba = np.zeros((len(X), n_classes))
     proba[:, model.classes_] = model.predict_proba(X)
     return proba
+
+
+def baseline_memory(data: TensorData, name: str) -> int:
+    """Bytes a baseline (a name of this task) takes at its peak, roughly, measured within
+    2x: the rows ``_reduce`` and ``_fitted`` sample (copies), then the larger of fitting
+    (logistic regression and naive Bayes copy the rows in float64 and hold rows x
+    classes; a forest's 100 trees a value per node and class, about 120 nodes per 100
+    rows) and scoring the largest split (probabilities and their metrics, about 24 bytes
+    a row and class, 40 for naive Bayes; a scaler's copy of the rows)."""
+    n, d = len(data.X_train), int(np.prod(data.input_shape))
+    f = min(d, MAX_FEATURES)
+    classes = data.n_outputs if data.task == "classification" else 1
+    rows = max(n, len(data.X_val), len(data.X_test))
+    m = min(n, max(MIN_ROWS, MAX_CELLS // max(f, 1)))
+    copies = (4 * m * d if n > m else 0) + (4 * m * f if d > f else 0)
+    if d > f:  # the chosen columns of every split, taken once for all the models
+        copies += 4 * (n + len(data.X_val) + len(data.X_test)) * f
+    if name in SLOW and m > (slow := max(SLOW_MIN_ROWS, SLOW_MAX_CELLS // max(f, 1))):
+        m = slow
+        copies += 4 * m * f
+    scoring = (40 if name == "naive_bayes" else 24) * rows * classes
+    if name in ("logistic_regression", "knn"):  # a StandardScaler copies what it scores
+        scoring += 4 * rows * f
+    fit = {
+        "logistic_regression": 12 * m * f + 16 * m * classes + 160 * classes * f,
+        "naive_bayes": 12 * m * f + 8 * m * classes + 32 * classes * f,
+        "decision_tree": 8 * m + 8 * min(2 ** (TREE_DEPTH + 1), 2 * m) * classes,
+        "random_forest": 8 * m + 8 * FOREST_TREES * (6 * m // 5) * classes,
+        "knn": 8 * m * f,
+    }.get(name, 8 * m)
+    return copies + max(fit, scoring)
 
 
 @dataclass

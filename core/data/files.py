@@ -18,12 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from core.budget import available_memory, memory_budget
 from core.errors import DataError, printable
 from core.progress import StopFn, check_stop
 
 # A table or an IDX array is read whole into memory; past this (after unpacking), or past
-# a quarter of the memory left (``whole_read_limit``), it is refused with a message instead
-# of exhausting the machine's memory.
+# a quarter of the memory budget or of the memory available (``whole_read_limit``), it is
+# refused with a message instead of exhausting the machine's memory.
 MAX_WHOLE_BYTES = 2 << 30
 _MEMORY_SHARE = 4  # the bytes, their decoded text and the parsed table live at once
 CHUNK = 4 << 20  # bytes read (or unpacked) between two checks of should_stop
@@ -85,36 +86,9 @@ def open_regular(path: Path) -> BinaryIO:
 
 def whole_read_limit() -> int:
     """Bytes a whole-file read may take: ``MAX_WHOLE_BYTES``, or a quarter of the memory
-    still free to this process if that is less (the system's available memory and the
-    process's address-space limit, where the platform tells them)."""
-    free = [_available_memory(), _address_space_left()]
-    known = [f for f in free if f is not None]
+    budget (``core.budget``) or of the memory the system has available now, if less."""
+    known = [f for f in (memory_budget(), available_memory()) if f is not None]
     return min([MAX_WHOLE_BYTES, *(f // _MEMORY_SHARE for f in known)])
-
-
-def _available_memory() -> int | None:
-    try:
-        with open("/proc/meminfo", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def _address_space_left() -> int | None:
-    try:
-        import resource
-
-        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-        if soft == resource.RLIM_INFINITY:
-            return None
-        with open("/proc/self/statm", "rb") as fh:
-            used = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        return max(soft - used, 0)
-    except (ImportError, OSError, ValueError, IndexError):
-        return None
 
 
 def read_whole(path: Path, should_stop: StopFn | None = None,

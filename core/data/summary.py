@@ -10,14 +10,17 @@ split itself says (``Split.warnings``: a side left empty, a file's split not fol
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from core.budget import human_bytes, memory_budget
 from core.data.dataset import Dataset, Split
 from core.data.groups import count_duplicates, record_codes
 from core.data.preprocessing import Preprocessing, make_preprocessing
+from core.data.tensors import MEASURE_CELL_BYTES, encoded_bytes
 
 IMBALANCE_WARN_RATIO = 3.0
 
@@ -60,7 +63,21 @@ def summarize(
     warnings += preprocessing.report() or _length_warnings(ds, preprocessing)
     warnings += ds.warnings
     d["warnings"] = warnings
+    d["memory"] = _memory(ds, split, d["input_shape"])
     return d
+
+
+def _memory(ds: Dataset, split: Split | None, input_shape: list[int]) -> dict[str, int]:
+    """Bytes training on ``ds`` takes whatever the network: its encoded tensors, and
+    measuring a trained network on the largest split (rows x outputs: a 10,000-class
+    FASTA costs gigabytes there, ``core.train.run.run_memory``), beside the budget."""
+    sizes = split.sizes() if split is not None else {"train": len(ds)}
+    rows = max(sizes.values(), default=0)
+    outputs = (len(ds.class_names or ()) if ds.task == "classification"
+               else math.prod(input_shape) if ds.info.get("reconstruct") else 1)
+    return {"encoded": encoded_bytes(tuple(input_shape), len(ds), sizes.get("train", 0)),
+            "measuring": MEASURE_CELL_BYTES * rows * max(outputs, 1),
+            "budget": memory_budget()}
 
 
 def _class_warnings(classes: dict[str, int]) -> list[str]:
@@ -165,6 +182,11 @@ def format_summary(d: dict[str, Any]) -> str:
         rows.append(("target range", f"{d['target_range'][0]:g} .. {d['target_range'][1]:g}"))
     if "split" in d:
         rows.append(("split", ", ".join(f"{k} {v}" for k, v in d["split"].items())))
+    if "memory" in d:
+        m = d["memory"]
+        rows.append(("memory", f"{human_bytes(m['encoded'])} to encode, about"
+                               f" {human_bytes(m['measuring'])} to measure a trained network;"
+                               f" budget {human_bytes(m['budget'])}"))
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     if d.get("classes"):

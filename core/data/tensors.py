@@ -6,11 +6,13 @@ They are data, not training: the trainer and the classic baselines both fit on t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from core.budget import check_budget
 from core.data.dataset import Dataset, Split, Task
 from core.errors import DataError
 
@@ -105,6 +107,10 @@ class TensorData:
         if task == "classification":
             if class_names is None:
                 top = max((int(a.max()) for a in (y_tr, y_va, y_te) if len(a)), default=0)
+                # one name (and later one output) per value up to the largest: a label of
+                # 2e9 must be refused before 2e9 names are made
+                check_budget(_CLASS_BYTES * (top + 1), f"one class per label 0..{top:,}",
+                             error=DataError)
                 class_names = [str(i) for i in range(top + 1)]
             n_outputs = len(class_names)
         else:
@@ -121,6 +127,22 @@ class TensorData:
         )
 
 
+_CLASS_BYTES = 64  # a class's name in Python, its count, its output unit's share
+# bytes per row and output to measure a trained network on a split: its outputs, their
+# softmax and the metrics' float64 copies (core.metrics binarizes labels for the AUCs);
+# measured about 28 for classes (core.train.run.run_memory uses it too)
+MEASURE_CELL_BYTES = 32
+
+
+def encoded_bytes(input_shape: tuple[int, ...], n_samples: int, n_train: int,
+                  augmented: bool = False) -> int:
+    """Bytes of a dataset's encoded float32 tensors (``prepare_tensors``): every split, the
+    largest once more while it is encoded and copied, and the training rows twice more
+    when the encoding adds to them (reverse complements)."""
+    per_row = 4 * math.prod(input_shape)
+    return per_row * (n_samples + n_train + (2 * n_train if augmented else 0))
+
+
 def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData:
     """Fit ``preprocessing`` on the training rows only, then encode every split.
 
@@ -133,6 +155,10 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
         raise DataError("the training split is empty; lower the validation/test fractions")
     preprocessing.fit(ds, split.train)
     ydt = np.int64 if ds.task == "classification" else np.float32
+    check_budget(encoded_bytes(preprocessing.input_shape, len(ds), len(split.train),
+                               getattr(preprocessing, "augment", None) is not None),
+                 f"encoding {len(ds):,} samples of shape"
+                 f" {' x '.join(map(str, preprocessing.input_shape))}", error=DataError)
 
     notes: list[str] = []
 

@@ -52,7 +52,7 @@ from core.data.playground import (
     restore_features,
 )
 from core.data.preprocessing import Preprocessing, preprocessing_from_dict
-from core.errors import DataError, ExportError, MendelError
+from core.errors import DataError, ExportError, MendelError, SpecError
 from core.export.folder import (
     MANIFEST_FILE,
     check_target,
@@ -542,21 +542,17 @@ def _load_weights(model: nn.Module, path: Path) -> None:
 
 def _check_weights_fit_in_memory(spec: NetworkSpec, input_shape: tuple[int, ...],
                                   n_outputs: int, run: Path) -> None:
-    """Count the network's weights from its shapes before building it: three Dense layers
-    of 65,536 units would take 17 GB. The model is built once and its weights read once
-    more (float32), so twice the parameters must fit in what a whole read may take."""
-    from core.data.files import whole_read_limit
-    from core.nn.shapes import infer
+    """Price the network from its shapes before building it (three Dense layers of 65,536
+    units would take 17 GB): its weights, read once more from the file, and one chunk of
+    predictions must fit in the memory budget."""
+    from core.nn.memory import INFERENCE_BATCH, check_network_memory
 
-    summary = infer(spec, input_shape, n_outputs)
-    if summary.errors:
-        raise ExportError(f"{NETWORK_FILE} does not describe a network that fits: "
-                          f"{summary.errors[0]}", str(run))
-    needed, limit = 2 * 4 * summary.total_params, whole_read_limit()
-    if needed > limit:
-        raise ExportError(f"the network has {summary.total_params:,} weights and needs about "
-                          f"{needed / 1e9:.1f} GB to load, more than the {limit / 1e9:.1f} GB "
-                          "this computer can spare", str(run))
+    try:
+        check_network_memory(spec, input_shape, n_outputs, INFERENCE_BATCH, training=False,
+                             path=str(run), error=ExportError)
+    except SpecError as exc:
+        raise ExportError(f"{NETWORK_FILE} does not describe a network that fits: {exc}",
+                          str(run)) from None
 
 
 def _check_tensors(tensors: dict[str, torch.Tensor], path: Path) -> None:

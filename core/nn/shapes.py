@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.budget import human_bytes
 from core.errors import SpecError
 from core.nn import shapes_extra
 from core.nn.layers import resolved_params, validate_params
@@ -23,7 +24,7 @@ from core.nn.shape_base import Shape, channel_axis
 from core.nn.shape_base import ShapeProblem as _Problem
 from core.nn.shape_base import need_image as _need_image
 from core.nn.shape_base import need_sequence as _need_sequence
-from core.nn.spec import LayerSpec, NetworkSpec
+from core.nn.spec import LayerSpec, NetworkSpec, size_problem
 
 Path = tuple[int, ...]
 
@@ -63,6 +64,8 @@ class LayerInfo:
     # values per example the layer keeps inside for the backward pass besides its output
     # (attention's length x length scores); part of the memory estimate
     inner_values: int = 0
+    activation: str = "none"  # the layer's own activation (a Dense or convolution's)
+    recurrent_values: int = 0  # an LSTM or GRU: steps x hidden units x directions x layers
 
     @property
     def number(self) -> str:
@@ -84,23 +87,13 @@ class NetworkSummary:
 
     def memory_per_batch(self, batch_size: int, optimizer: str = "adam",
                          momentum: float = 0.0) -> int:
-        """Rough bytes needed to train one batch with ``optimizer``, in float32:
+        """Bytes needed to train batches of ``batch_size`` with ``optimizer``: the weights,
+        their gradients and the optimizer's buffers (``optimizer_state``), what each layer
+        keeps per example for the backward pass, and torch's working memory; calibrated
+        against measured peak memory (``core.nn.memory``, which this delegates to)."""
+        from core.nn.memory import summary_memory  # memory reads this module's types
 
-        ``4 * (2 + state) * params`` (weights, gradients and the optimizer's ``state``
-        buffers per weight, 4 bytes each: ``optimizer_state``, 2 for Adam, so 16 bytes; 0
-        for SGD without momentum, so 8; ``momentum`` > 0 adds one for SGD and RMSprop)
-        ``+ 8 * activations * batch_size`` (every layer's output, input included, and what
-        attention keeps inside, ``LayerInfo.inner_values``: its scores grow with the square
-        of the length; kept for the backward pass plus its gradient, 4 bytes each).
-        Temporary buffers inside torch kernels and recurrent gates are not counted, so treat
-        it as a lower bound.
-        """
-        values = math.prod(self.input_shape) + sum(
-            math.prod(info.output_shape) + info.inner_values
-            for info in self.layers if info.output_shape
-        )
-        per_weight = 4 * (2 + optimizer_state(optimizer, momentum))
-        return per_weight * self.total_params + 8 * values * batch_size
+        return summary_memory(self, batch_size, optimizer, momentum)
 
 
 def same_padding(length: int, kernel: int, stride: int, dilation: int) -> tuple[int, int]:
@@ -287,6 +280,10 @@ class _Walker:
             try:
                 p = resolved_params(layer)
                 info.output_shape, info.n_params = _layer_shape(layer.kind, p, s, self.ctx)
+                info.activation = str(p.get("activation", "none"))
+                if layer.kind in ("LSTM", "GRU"):
+                    info.recurrent_values = (s[0] * p["hidden"] * p["num_layers"]
+                                             * (2 if p["bidirectional"] else 1))
                 if layer.kind in shapes_extra.KINDS:
                     info.inner_values = shapes_extra.inner_values(layer.kind, p, s)
             except _Problem as exc:
@@ -316,6 +313,8 @@ def _check_outputs(n_outputs: int) -> int | None:
 def infer(spec: NetworkSpec, input_shape: Sequence[int], n_outputs: int) -> NetworkSummary:
     """Shapes, parameter counts and problems of ``spec`` on inputs of ``input_shape``
     with ``n_outputs`` output units; the automatic Flatten and output Dense are included."""
+    if problem := size_problem(spec.layers):  # before walking a million layers
+        return NetworkSummary(tuple(_check_input(input_shape) or ()), [], 0, None, [problem])
     s = _check_input(input_shape)
     errors = []
     if s is None:
@@ -350,13 +349,6 @@ def check(spec: NetworkSpec, input_shape: Sequence[int], n_outputs: int) -> Netw
     return summary
 
 
-def _human_bytes(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    exponent = min(int(math.log(n, 1024)), 3)
-    return f"{n / 1024 ** exponent:.1f} {('KB', 'MB', 'GB')[exponent - 1]}"
-
-
 def summary_text(summary: NetworkSummary, batch_size: int = 32, optimizer: str = "adam",
                  momentum: float = 0.0) -> str:
     """A plain-text table in the style of torchinfo, for the clipboard and the CLI; the
@@ -383,7 +375,7 @@ def summary_text(summary: NetworkSummary, batch_size: int = 32, optimizer: str =
            f"Total params: {summary.total_params:,}",
            f"Input values per example: {math.prod(summary.input_shape):,}"]
     if summary.ok:
-        mem = _human_bytes(summary.memory_per_batch(batch_size, optimizer, momentum))
+        mem = human_bytes(summary.memory_per_batch(batch_size, optimizer, momentum))
         name = optimizer_name(optimizer, momentum)
         out.append(f"Estimated training memory (batch {batch_size}, {name}): {mem}")
     else:

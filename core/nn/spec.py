@@ -31,6 +31,33 @@ from typing import Any
 from core.errors import SpecError
 
 FORMAT = "mendel-network/1"
+# A network of more layers, or residual blocks nested deeper, is not one anybody builds:
+# refusing it up front keeps a tampered file from building for minutes (10^6 layers) or
+# from exhausting Python's recursion (5,000 nested blocks).
+MAX_LAYERS = 1000  # every layer, those inside residual blocks included
+MAX_DEPTH = 50  # residual blocks inside residual blocks
+MAX_FILE_BYTES = 4 << 20  # 1,000 layers of JSON are well under a megabyte
+
+
+def size_problem(layers: list[Any]) -> str | None:
+    """Why a stack (``LayerSpec`` objects or their JSON dicts) is too big, or None; walks
+    it without recursion and stops at the first layer past a limit."""
+    todo: list[tuple[list[Any], int]] = [(layers, 0)]  # a stack and the blocks around it
+    count = 0
+    while todo:
+        stack, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            return (f"residual blocks are nested more than {MAX_DEPTH} deep; a network "
+                    "holds blocks one after another, rarely one inside another")
+        count += len(stack)
+        if count > MAX_LAYERS:
+            return f"the network has more than {MAX_LAYERS:,} layers, the most Mendel builds"
+        for layer in stack:
+            inner = layer.get("layers") if isinstance(layer, dict) else getattr(
+                layer, "layers", None)
+            if isinstance(inner, list) and inner:
+                todo.append((inner, depth + 1))
+    return None
 
 
 @dataclass
@@ -82,6 +109,8 @@ class NetworkSpec:
         fmt = d.get("format", FORMAT)
         if fmt != FORMAT:
             raise SpecError(f"unsupported network format {fmt!r}; expected {FORMAT!r}")
+        if problem := size_problem(d["layers"]):
+            raise SpecError(problem)
         return cls(layers=[LayerSpec.from_dict(x) for x in d["layers"]],
                    name=str(d.get("name", "")))
 
@@ -94,6 +123,9 @@ class NetworkSpec:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise SpecError(f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        except RecursionError:  # thousands of nested brackets
+            raise SpecError(f"the JSON is nested too deeply for a network (residual blocks"
+                            f" at most {MAX_DEPTH} deep)") from None
         return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:
@@ -104,6 +136,11 @@ class NetworkSpec:
     @classmethod
     def load(cls, path: str | Path) -> NetworkSpec:
         try:
+            size = Path(path).stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise SpecError(f"{size / 2**20:.1f} MB is far more than a network file holds"
+                                f" (at most {MAX_LAYERS:,} layers); is this the right file?",
+                                str(path))
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SpecError(f"cannot read network file: {exc}", str(path)) from None

@@ -23,9 +23,9 @@ from core.data.load import check_trainable, load_dataset, naming_errors
 from core.data.options import EncodingOptions, LoadOptions
 from core.data.preprocessing import Preprocessing, make_preprocessing
 from core.data.splits import make_split
-from core.data.tensors import TensorData, prepare_tensors
+from core.data.tensors import MEASURE_CELL_BYTES, TensorData, prepare_tensors
 from core.errors import SpecError, TrainError
-from core.nn.shapes import NetworkSummary, check
+from core.nn.shapes import NetworkSummary, check, optimizer_state
 from core.nn.spec import NetworkSpec
 from core.progress import ProgressFn, StopFn
 from core.train.checkpoint import Checkpoint, RunRecord
@@ -147,6 +147,7 @@ def train_prepared(
     """
     config.validate()
     which = baseline_choice(baselines)
+    check_run_memory(prepared, config, baselines)  # before anything starts
     result = train_network(prepared.spec, config, prepared.data, control, on_event,
                            checkpoint_dir=checkpoint_dir, resume=resume,
                            record=run_record(prepared) if config.checkpoint_every else None)
@@ -159,6 +160,99 @@ def train_prepared(
     if which is None or which:
         fit_outcome_baselines(outcome, which)
     return outcome
+
+
+# bytes per row and output to measure a trained network on a split (classes: the
+# tensors' figure; values get float64 copies of targets, predictions and their errors)
+_EVAL_CELL_BYTES = {"classification": MEASURE_CELL_BYTES, "regression": 40, "reconstruct": 40}
+
+
+@dataclass
+class MemoryEstimate:
+    """What a run will hold at its peak, in bytes: the encoded ``data`` all along, and then
+    one phase at a time, ``training`` (the network, ``core.nn.memory``, and what the trainer
+    keeps per epoch), ``evaluation`` (every split measured) and ``baselines`` (the largest
+    classic model, ``core.classic.baselines.baseline_memory``; 0 when none is fitted)."""
+
+    data: int
+    training: int
+    evaluation: int
+    baselines: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # baselines over the budget
+
+    @property
+    def peak(self) -> int:
+        return self.data + max(self.training, self.evaluation, self.baselines)
+
+    def text(self) -> str:
+        from core.budget import human_bytes
+
+        parts = [f"the data {human_bytes(self.data)}", f"training {human_bytes(self.training)}",
+                 f"measuring {human_bytes(self.evaluation)}"]
+        if self.baselines:
+            parts.append(f"baselines {human_bytes(self.baselines)}")
+        parts += [f"{name} {human_bytes(n)}: skipped, over the budget"
+                  for name, n in self.skipped.items()]
+        return f"about {human_bytes(self.peak)} at most ({', '.join(parts)})"
+
+
+def run_memory(prepared: PreparedRun, config: TrainConfig,
+               baselines: bool | Sequence[str] = True) -> MemoryEstimate:
+    """The memory ``train_prepared(prepared, config, baselines=baselines)`` will need."""
+    import math
+
+    from core.budget import memory_budget
+    from core.classic.baseline_info import display_name, resolve
+    from core.classic.baselines import baseline_memory
+    from core.nn.memory import summary_memory
+    from core.train.device import resolve_device
+
+    data = prepared.data
+    arrays = [getattr(data, f"{x}_{side}") for x in "Xy" for side in ("train", "val", "test")]
+    held = sum(a.nbytes for a in arrays)
+    dev = resolve_device(config.device)
+    n, n_val, outputs = len(data.X_train), len(data.X_val), data.n_outputs
+    params = prepared.summary.total_params
+    training = summary_memory(prepared.summary, config.batch_for(n, dev.type),
+                              config.optimizer, config.momentum, training=dev.type == "cpu")
+    per_row = 8 if data.task == "classification" else 8 * outputs  # the epoch's outputs
+    training += per_row * n + 8 * n_val * outputs  # the validation outputs, joined
+    if config.early_stopping is not None and config.restore_best:
+        training += 4 * params  # the best epoch's weights
+    if config.checkpoint_every:  # a CPU copy of the weights and the optimizer's buffers
+        training += 4 * params * (2 + optimizer_state(config.optimizer, config.momentum))
+    rows = max(n, n_val, len(data.X_test))
+    evaluation = 4 * params + _EVAL_CELL_BYTES.get(data.task, 40) * rows * outputs
+    which = baseline_choice(baselines)
+    names = [] if data.task == "reconstruct" else resolve(which, data.task)[0]
+    each = {display_name(name): baseline_memory(data, name) for name in names}
+    budget = memory_budget()
+    fits = [n for n in each.values() if held + n <= budget]
+    return MemoryEstimate(held, math.ceil(training), evaluation, max(fits, default=0),
+                          {name: n for name, n in each.items() if held + n > budget})
+
+
+def check_run_memory(prepared: PreparedRun, config: TrainConfig,
+                     baselines: bool | Sequence[str] = True) -> MemoryEstimate:
+    """``run_memory``, refused (``TrainError``, one line naming the data) when training or
+    measuring the network would go over the memory budget; baselines over it are skipped
+    with a note instead (``fit_outcome_baselines``). Returns the estimate."""
+    from core.budget import check_budget
+
+    memory = run_memory(prepared, config, baselines)
+    data, where = prepared.data, _source(prepared)
+    check_budget(memory.data + memory.training, f"training this network"
+                 f" ({prepared.summary.total_params:,} weights) on {len(data.X_train):,}"
+                 " samples", where, TrainError)
+    rows = max(len(data.X_train), len(data.X_val), len(data.X_test))
+    check_budget(memory.data + memory.evaluation, f"measuring the trained network on"
+                 f" {rows:,} samples x {data.n_outputs:,} outputs", where, TrainError)
+    return memory
+
+
+def _source(prepared: PreparedRun) -> str:
+    prov = prepared.dataset.provenance
+    return prov.source if prov is not None and prov.source else prepared.dataset.name
 
 
 def run_record(prepared: PreparedRun) -> RunRecord:
@@ -239,12 +333,15 @@ def fit_outcome_baselines(outcome: TrainingOutcome, which: Sequence[str] | None,
         fit_outcome_pca(outcome)
         return
 
-    _, skipped = resolve(which, outcome.data.task)
+    names, skipped = resolve(which, outcome.data.task)
     outcome.notes += [f"{display_name(n)} skipped: it is for classification only"
                       for n in skipped]
+    fits = _within_budget(outcome, names)
+    if not fits and names:
+        return
     try:
         outcome.baseline = fit_baselines(outcome.data, outcome.config.seed, should_stop,
-                                         which)
+                                         fits)
     except TrainError as exc:  # e.g. one class in training: the network still ran
         outcome.notes.append(f"baselines skipped: {exc}")
     notes = {name: entry.get("notes") or [] for name, entry in outcome.baseline.items()}
@@ -253,6 +350,28 @@ def fit_outcome_baselines(outcome: TrainingOutcome, which: Sequence[str] | None,
     outcome.notes += [f"baselines: {n}" for n in shared]  # e.g. a sample of the rows
     outcome.notes += [f"{display_name(name)}: {n}" for name, said in notes.items()
                       for n in said if n not in shared]  # e.g. which naive Bayes ran
+
+
+def _within_budget(outcome: TrainingOutcome, names: list[str]) -> list[str]:
+    """The baselines of ``names`` that fit in the memory budget (each fits alone, after
+    the one before it is gone); each other one becomes a note saying why it was skipped
+    (a forest of 100 trees on 10,000 classes would need tens of gigabytes)."""
+    from core.budget import check_budget
+    from core.classic.baseline_info import display_name
+    from core.classic.baselines import baseline_memory
+    from core.errors import MendelError
+
+    data = outcome.data
+    held = sum(getattr(data, f"{x}_{s}").nbytes for x in "Xy" for s in ("train", "val", "test"))
+    fits = []
+    for name in names:
+        try:
+            check_budget(held + baseline_memory(data, name), "it")
+        except MendelError as exc:
+            outcome.notes.append(f"{display_name(name)} skipped: {exc}")
+            continue
+        fits.append(name)
+    return fits
 
 
 def run_training(

@@ -458,7 +458,9 @@ class Trainer:
                     global_step += 1
                     d = loss.detach()
                     losses.append(d)
-                    outs.append(out.detach())
+                    # classes: only the predicted class (an epoch of 10,000-class outputs
+                    # would hold rows x classes floats just to count the right ones)
+                    outs.append(out.detach().argmax(1) if classes else out.detach())
                     if on_event is not None:
                         now = time.perf_counter()
                         last = b == nb - 1
@@ -703,9 +705,11 @@ def _quick_metrics(
     out: torch.Tensor, y: torch.Tensor, classes: bool, y_ss: float | None
 ) -> dict[str, float]:
     """Accuracy or R² computed on the device, for the live curves (a reconstruct run:
-    R² over all values, the share of the inputs' variance the reconstruction explains)."""
+    R² over all values, the share of the inputs' variance the reconstruction explains).
+    For classes ``out`` may be the outputs or already the predicted classes."""
     if classes:
-        return {"accuracy": float((out.argmax(1) == y).float().mean())}
+        predicted = out.argmax(1) if out.dim() == 2 else out
+        return {"accuracy": float((predicted == y).float().mean())}
     if not y_ss:
         return {}
     return {"r2": 1.0 - float(((out - y) ** 2).sum()) / y_ss}
@@ -750,6 +754,20 @@ def seeded(seed: int, deterministic: bool) -> Iterator[None]:
         torch.backends.cudnn.benchmark = prev_bench
 
 
+def check_memory(spec: NetworkSpec, config: TrainConfig, data: TensorData) -> int:
+    """Price the network from its shapes before it is built (``core.nn.memory``): one too
+    big for the memory budget is refused in one line (``SpecError``) instead of swapping
+    the machine. On a GPU the batches live there; the computer holds the weights. Returns
+    the estimate in bytes."""
+    from core.nn.memory import check_network_memory
+
+    dev = resolve_device(config.device)
+    batch = config.batch_for(len(data.X_train), dev.type)
+    return check_network_memory(spec, tuple(data.input_shape), data.n_outputs, batch,
+                                config.optimizer, config.momentum,
+                                training=dev.type == "cpu")
+
+
 def train_network(
     spec: NetworkSpec,
     config: TrainConfig,
@@ -771,6 +789,7 @@ def train_network(
         config.validate()
         from core.nn.build import build_model
 
+        check_memory(spec, config, data)
         with seeded(config.seed, config.deterministic):
             model = build_model(spec, tuple(data.input_shape), data.n_outputs)
             return Trainer(model, config, data, control, on_event, checkpoint_dir, resume,

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 import torch
 
+from core.budget import human_bytes
 from core.errors import SpecError
 from core.nn.build import build_model, layer_modules
 from core.nn.layers import LAYER_KINDS
+from core.nn.memory import TRAINING_RUNTIME, values_kept
 from core.nn.shapes import check, infer, summary_text
 from core.nn.spec import LayerSpec, NetworkSpec
 
@@ -243,9 +245,13 @@ def test_invalid_input_shape_and_outputs() -> None:
 def test_memory_per_batch_formula() -> None:
     summary = check(_spec({"kind": "Dense", "units": 4}), (3,), 2)
     params = 3 * 4 + 4 + 4 * 2 + 2
-    values = 3 + 4 + 2  # input, hidden and output values per example
+    # values kept per example (core.nn.memory): the input batch twice, a Dense layer 3.5
+    # copies of its output and its relu 3 more, the output layer 3.5
+    values = 2 * 3 + (3.5 + 3) * 4 + 3.5 * 2
     assert summary.total_params == params
-    assert summary.memory_per_batch(10) == 16 * params + 8 * values * 10
+    assert values_kept(summary) == values
+    assert summary.memory_per_batch(10) == (16 * params + math.ceil(4 * values * 10)
+                                            + TRAINING_RUNTIME)
 
 
 @pytest.mark.parametrize(
@@ -287,7 +293,7 @@ def test_summary_text_names_the_optimizer() -> None:
     assert "(batch 4, RMSprop):" in summary_text(summary, 4, "rmsprop")
     assert "(batch 32, AdamW):" in summary_text(summary, optimizer="adamw")
     text = summary_text(summary, 8, "sgd")
-    assert f"{summary.memory_per_batch(8, 'sgd')} B" in text
+    assert human_bytes(summary.memory_per_batch(8, 'sgd')) in text
 
 
 def test_summary_text_table() -> None:

@@ -162,6 +162,55 @@ def png_header(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b""))
 
 
+def solid_png(width: int, height: int, channels: int = 3) -> Callable[[], bytes]:
+    """A real, fully decodable PNG of ``width`` x ``height`` zero pixels (grey or RGB),
+    compressed row by row: building a 10000 x 10000 one takes kilobytes, not 300 MB."""
+
+    def make() -> bytes:
+        def chunk(kind: bytes, data: bytes) -> bytes:
+            return struct.pack(">I", len(data)) + kind + data + struct.pack(
+                ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+        packer, row, parts = zlib.compressobj(9), b"\0" * (1 + width * channels), []
+        parts += [packer.compress(row) for _ in range(height)]
+        ihdr = struct.pack(">IIBBBBB", width, height, 8, 2 if channels == 3 else 0, 0, 0, 0)
+        idat = b"".join(parts) + packer.flush()
+        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
+                + chunk(b"IEND", b""))
+
+    return make
+
+
+def gzip_of_zeros(head: bytes, n_zeros: int) -> Callable[[], bytes]:
+    """A gzip member of ``head`` then ``n_zeros`` zero bytes, packed a megabyte at a time
+    (2 GB of zeros pack to 2 MB without ever being held)."""
+
+    def make() -> bytes:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: a gzip header and trailer
+        parts, block = [packer.compress(head)], b"\0" * (1 << 20)
+        parts += [packer.compress(block) for _ in range(n_zeros >> 20)]
+        parts += [packer.compress(b"\0" * (n_zeros & ((1 << 20) - 1))), packer.flush()]
+        return b"".join(parts)
+
+    return make
+
+
+def tiff_header(width: int, height: int) -> bytes:
+    """A few hundred bytes of TIFF claiming ``width`` x ``height`` 8-bit grey pixels in one
+    PackBits strip (each run of 128 zeros is two bytes: the strip is tiny)."""
+    strip = b"\x81\x00" * 64  # 64 runs of 128 zeros
+    tags = [(256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 32773), (262, 3, 1),
+            (273, 4, 0), (277, 3, 1), (278, 4, height), (279, 4, len(strip))]
+    ifd_at = 8
+    data_at = ifd_at + 2 + 12 * len(tags) + 4
+    tags[5] = (273, 4, data_at)
+    ifd = struct.pack("<H", len(tags)) + b"".join(
+        struct.pack("<HHI", tag, kind, 1) + (struct.pack("<HH", value, 0) if kind == 3
+                                             else struct.pack("<I", value))
+        for tag, kind, value in tags) + struct.pack("<I", 0)
+    return b"II*\x00" + struct.pack("<I", ifd_at) + ifd + strip
+
+
 def class_folders(n_per_class: int = 3, classes: tuple[str, ...] = ("a", "b"),
                   mode: str = "L", size: tuple[int, int] = (8, 8)) -> dict[str, Content]:
     return {f"{c}/{i}.png": image(mode, size, value=60 + 120 * k, seed=i)

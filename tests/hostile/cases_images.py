@@ -16,11 +16,14 @@ from tests.hostile.build import (
     files,
     float_tiff,
     gz,
+    gzip_of_zeros,
     idx,
     idx_pair,
     image,
     png_header,
+    solid_png,
     then,
+    tiff_header,
 )
 from tests.hostile.catalogue import Accept, Case, Refuse
 
@@ -113,6 +116,38 @@ def _image_cases() -> list[Case]:
             seed=2)}, LoadOptions(format="images", labelled=False)), Accept(n=2)),
         Case("images/folder-of-junk-only", files("pics", {"a/1.png": b"\0" * 10,
                                                           "b/1.png": b"\xff" * 10}), Refuse()),
+        *_budget_cases(good),
+    ]
+
+
+def _budget_cases(good: dict[str, object]) -> list[Case]:
+    """Decoded sizes checked against the memory budget before decoding (``core.budget``).
+    Under the catalogue's 1.5 GiB cap the budget is what the process may still address
+    (under 1 GB), so a 10000 x 10000 PNG (about 2 GB to decode) is refused in one line;
+    with 4 GiB (and on any computer of 8 GB or more, whose default budget is half of it)
+    the same PNG is read and resized, its one note the resize, peaking near 2 GB."""
+    big = solid_png(10000, 10000)
+    return [
+        # 940 MB to decode fits the budget: refused when its strip turns out damaged
+        Case("images/tiff-claims-16777216x8", files("pics", {
+            **good, "a/huge.tif": tiff_header(16_777_216, 8)}), Refuse(("huge.tif",))),
+        Case("images/tiff-claims-16777216x64", files("pics", {
+            **good, "a/huge.tif": tiff_header(16_777_216, 64)}),
+             Refuse(("huge.tif", "memory budget"))),
+        Case("images/png-10000x10000", files("pics", {**good, "a/big.png": big}),
+             Refuse(("big.png", "decoding this 10000x10000 image", "memory budget"))),
+        Case("images/png-10000x10000-skipped", files("pics", {**good, "a/big.png": big},
+                                                     LoadOptions(skip_bad_files=True)),
+             Accept(n=6, warns=("big.png", "memory budget"))),
+        Case("images/png-10000x10000-4g", files("pics", {**good, "a/big.png": big}),
+             Accept(n=7, warns=("1 of 7 images resized",)), slow=True, timeout_s=60,
+             memory_mb=4096),
+        Case("images/png-20000x20000-bomb", files("pics", {**good, "a/bomb.png": png_header(
+            20000, 20000)}), Refuse(("bomb.png", "memory budget"))),
+        Case("images/folder-tensor-over-budget", files("pics", {
+            f"{c}/{i}.png": image(seed=i) for c in "ab" for i in range(20)},
+            LoadOptions(image_size=(4096, 4096))),
+             Refuse(("40 images of 4096x4096", "memory budget"))),
     ]
 
 
@@ -158,6 +193,12 @@ def _idx_cases() -> list[Case]:
         Case("idx/zero-pixels", idx_pair(idx(x[:, :0, :0]), idx(y)), Refuse()),
         Case("idx/labels-all-200", idx_pair(idx(x), idx(np.full(12, 200, np.uint8))),
              Accept(n=12, warns=("only one class",))),
+        Case("idx/labels-2e9", idx_pair(idx(x), idx(np.where(
+            y == 2, 2_000_000_000, y.astype(np.int64)).astype(">i4"))), Accept(n=12, classes=[
+                "0", "1", "2000000000"], warns=("one output per label present (3)",))),
+        Case("idx/gzip-bomb", idx_pair(gzip_of_zeros(idx(x[:0], dims=(2000, 1000, 1000)),
+                                                     2 * 10**9), gz(idx(y)), suffix=".gz"),
+             Refuse(("unpacks to more than",)), timeout_s=60),
         Case("idx/labels-3-and-7", idx_pair(idx(x), idx(np.where(y % 2, 7, 3).astype(np.uint8))),
              Accept(n=12, classes=["3", "7"])),
         Case("idx/labels-negative", idx_pair(idx(x), idx(-(y.astype(np.int8)) - 1)), Refuse()),

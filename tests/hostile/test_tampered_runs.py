@@ -82,7 +82,7 @@ TABLE_CASES: dict[str, tuple[Damage, str]] = {
     "input_shape 10^10": (_json(NET, _set(["input_shape"], [10**10])), "input_shape|more than"),
     "three Dense layers of 65,536 units": (
         _json(NET, _set(["layers"], [{"kind": "Dense", "units": 65536}] * 3)),
-        r"weights and needs about [\d.]+ GB to load"),
+        r"weights\) to load and predict needs about [\d.]+ GB, more than the memory budget"),
     "n_outputs 10^9": (_json(NET, _set(["n_outputs"], 10**9)), "n_outputs"),
     "layers not a list": (_json(NET, _set(["layers"], "Dense")), "layers"),
     "a layer without kind": (_json(NET, _set(["layers"], [{"units": 4}])), "kind"),
