@@ -6,7 +6,8 @@ that worker's signals as its own (re-emitted on the main thread, from a QObject 
 lives there), and drops every signal of a worker it has replaced or cancelled, so a late
 result can never overwrite a newer one. Orange's ``ConcurrentWidgetMixin`` and superqt's
 ``_qthreading`` have the same shape: a restart does not wait for the old job, a shutdown
-joins with a time limit, and a failure travels as the exception object.
+joins with a time limit (shared by every join inside ``app.workers.join_deadline``, as
+when the window closes), and a failure travels as the exception object.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from app.workers import FunctionWorker, Worker
+from app.workers import FunctionWorker, Worker, bounded_ms
 from core.progress import ProgressFn, StopFn
 
 JOIN_TIMEOUT_MS = 10_000
+FINISH_TIMEOUT_MS = 5_000  # a worker that sent its last signal is returning from run()
 
 Job = Callable[[ProgressFn, StopFn], Any]
 
@@ -78,7 +80,7 @@ class JobRunner(QObject):
             return True
         worker.request_stop()
         if wait:
-            return worker.wait(timeout_ms)
+            return worker.wait(bounded_ms(timeout_ms))
         return True
 
     def shutdown(self, timeout_ms: int = JOIN_TIMEOUT_MS) -> bool:
@@ -91,8 +93,8 @@ class JobRunner(QObject):
         return sender is not None and sender is self.worker
 
     def _finish(self) -> None:
-        if self.worker is not None:
-            self.worker.wait()  # it emitted its last signal: the thread is ending
+        if self.worker is not None:  # it emitted its last signal: the thread is ending
+            self.worker.wait(FINISH_TIMEOUT_MS)
         self.worker = None
 
     def _on_progressed(self, fraction: float, message: str) -> None:
@@ -119,5 +121,7 @@ class JobRunner(QObject):
 
 
 def error_text(error: object) -> str:
-    """The one line a message bar shows for a worker's failure."""
-    return str(error)
+    """The one line a message bar shows for a worker's failure (never empty: an exception
+    without a message is named by its kind)."""
+    text = " ".join(str(error).split())
+    return text or f"{type(error).__name__} (no details given)"

@@ -60,7 +60,7 @@ from app.widgets.plot_export import FORMATS, PlotPanel, export_plot
 from app.widgets.preferences import PreferencesDialog, default_threads
 from app.widgets.recent_menu import RecentMenu
 from app.widgets.wheel_guard import guard_wheel
-from app.workers import Worker, stop_all_workers
+from app.workers import Worker, join_deadline, live_workers, request_stop_all, stop_all_workers
 from core import __version__
 from core.data.demos import list_demos
 from core.errors import MendelError
@@ -69,6 +69,7 @@ from core.train.config import TrainConfig
 DEMO_SOURCE = "demo:spiral"  # `mendel --demo`: Playground's spiral, trains in seconds
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 PREFERRED_SIZE = (1360, 860)
+CLOSE_JOIN_MS = 1500  # closing waits this long in all for the workers to end
 SCREEN_MARGIN = 16  # room around the window on a small screen
 TITLE_BAR = 32  # the window manager's frame above the window's own area
 # What a fresh start keeps of the last session (the rest belongs to a saved project).
@@ -532,11 +533,13 @@ class MainWindow(QMainWindow):
         self.project.closing()
         self.save_settings()
         self.hide()
-        for page in self.pages.values():
-            page.shutdown()
-        self.export_job.shutdown()
-        self.run_files.shutdown()
-        stop_all_workers()
+        request_stop_all()  # every worker starts ending now, not when its owner's turn comes
+        with join_deadline(CLOSE_JOIN_MS):  # the joins below share one time limit
+            for page in self.pages.values():
+                page.shutdown()
+            self.export_job.shutdown()
+            self.run_files.shutdown()
+            stop_all_workers()
         super().closeEvent(event)
 
 
@@ -643,4 +646,20 @@ def run_gui(argv: list[str]) -> int:
     QTimer.singleShot(50, lambda: window.finish_startup(source))  # after the first paint
     code = int(app.exec())
     collector.stop()
-    return code
+    return leave(code)
+
+
+def leave(code: int) -> int:
+    """``code``, or end the process now if a worker is still running after the window
+    closed (``CLOSE_JOIN_MS``): a thread in a step it cannot leave (one pandas call on a
+    huge column) cannot be killed, and Python and Qt would wait for it, or abort, on the
+    way out. The settings and the project were saved before the window closed."""
+    if not live_workers():
+        return code
+    for stream in (sys.stdout, sys.stderr):  # None in a windowed app without a console
+        if stream is not None:
+            if stream is sys.stderr:
+                stream.write("mendel: a background task was still running; quit without "
+                             "waiting for it\n")
+            stream.flush()
+    os._exit(code)

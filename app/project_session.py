@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from app.file_guard import refuse_special
 from app.state import AppState
 from core.data.options import LoadOptions
 from core.errors import MendelError
@@ -29,6 +30,7 @@ from core.project.project import (
     relocate,
     save_project,
 )
+from core.project.schema import PROJECT_FILE
 
 AUTOSAVE_MS = 60_000
 MAX_RECENT_PROJECTS = 8
@@ -114,6 +116,8 @@ class ProjectSession(QObject):
         if not path:
             return False
         try:
+            refuse_special(path)  # read on this thread: a FIFO would freeze the window
+            refuse_special(Path(path) / PROJECT_FILE)
             opened = open_project(path)
         except MendelError as exc:
             self.message.emit(f"Cannot open the project: {exc}", "error")
@@ -125,7 +129,7 @@ class ProjectSession(QObject):
                                   "data", "warning")
             else:
                 opened = relocate(opened, located)
-        autosave = read_autosave(autosave_path(opened.folder, self.fallback_dir()))
+        autosave = _read_autosave(autosave_path(opened.folder, self.fallback_dir()))
         session = opened.session
         if autosave is not None and self.ask_yes_no(
                 "Restore unsaved changes?",
@@ -144,7 +148,7 @@ class ProjectSession(QObject):
 
     def offer_restore(self) -> bool:
         """At start-up: an unsaved session's autosave means the last one crashed."""
-        autosave = read_autosave(autosave_path(None, self.fallback_dir()))
+        autosave = _read_autosave(autosave_path(None, self.fallback_dir()))
         if autosave is None:
             return False
         if not self.ask_yes_no("Restore the last session?",
@@ -306,6 +310,16 @@ class ProjectSession(QObject):
     def _ask_yes_no(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self.window, title, text)
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _read_autosave(path: Path) -> Any:
+    """``read_autosave``, except that a side file that is not a regular file (a FIFO, which
+    would block this thread) is no autosave."""
+    try:
+        refuse_special(path)
+    except MendelError:
+        return None
+    return read_autosave(path)
 
 
 def ask_locate(parent: Any, why: str, title: str) -> str:

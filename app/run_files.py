@@ -16,9 +16,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog
 
+from app.file_guard import refuse_special, refuse_special_inside, write_problem
 from app.jobs import JobRunner, error_text
 from app.state import AppState
-from core.errors import DataError
+from core.data.files import display
+from core.errors import DataError, ExportError, MendelError
 
 
 class RunFiles(QObject):
@@ -60,6 +62,13 @@ class RunFiles(QObject):
                       "warning")
             return
         run = Path(run_dir)
+        try:  # the worker reads the folder file by file: a FIFO there would block it
+            refuse_special_inside(run)
+            if source is not None:
+                refuse_special(source)
+        except MendelError as exc:
+            self._on_failed(exc)
+            return
         self._opening = run
 
         def job(progress: Any, should_stop: Any) -> Any:
@@ -113,6 +122,14 @@ class RunFiles(QObject):
         outcome = self._current()
         if outcome is None:
             return
+        try:
+            refuse_special(data)  # the loader refuses it too; here before any work starts
+            if Path(out).is_dir():
+                raise ExportError("this is a folder; name the CSV file to write",
+                                  display(out))
+        except MendelError as exc:
+            self._on_failed(exc)
+            return
 
         def job(progress: Any, should_stop: Any) -> Any:
             from core.atomic import write_text_atomic
@@ -122,7 +139,11 @@ class RunFiles(QObject):
             progress(0.0, f"Reading {Path(data).name}")
             ds = bundle.load_data(data)
             progress(0.5, f"Predicting {len(ds)} samples")
-            write_text_atomic(Path(out), bundle.predictions_table(ds).to_csv(index=False))
+            table = bundle.predictions_table(ds).to_csv(index=False)
+            try:
+                write_text_atomic(Path(out), table)
+            except OSError as exc:
+                raise ExportError(write_problem(out, exc), display(out)) from None
             return f"Wrote {len(ds)} predictions of the current run to {out}."
 
         self.window.statusBar().showMessage(f"Predicting {data}\u2026")

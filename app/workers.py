@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,15 +26,18 @@ import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal
 
 from core.data.dataset import Dataset, Split
+from core.data.files import display
 from core.data.load import LoadOptions
 from core.data.preprocessing import EncodingOptions
-from core.errors import MendelError
+from core.errors import DataError, MendelError
 from core.nn.spec import NetworkSpec
 from core.progress import Cancelled, ProgressFn, StopFn
 from core.train.config import TrainConfig
 from core.train.control import RunControl
 
 log = logging.getLogger(__name__)
+
+_deadline: list[float] = []  # the one time limit every join shares while the window closes
 
 
 class Worker(QThread):
@@ -75,9 +80,16 @@ class Worker(QThread):
             self.cancelled.emit()
         except MendelError as exc:
             self.failed.emit(exc)
+        except MemoryError as exc:
+            error = MendelError("not enough memory for this; close other programs or give "
+                                "less data")
+            error.__cause__ = exc
+            self.failed.emit(error)
         except Exception as exc:  # a bug must not take the window down with it
             log.exception("worker failed")
-            error = MendelError(f"unexpected error ({type(exc).__name__}): {exc}")
+            detail = " ".join(str(exc).split())
+            error = MendelError(f"unexpected error ({type(exc).__name__})"
+                                + (f": {detail}" if detail else ""))
             error.__cause__ = exc
             self.failed.emit(error)
         else:
@@ -123,7 +135,19 @@ class LoadWorker(Worker):
     def work(self) -> LoadedData:
         from core.data.load import load_dataset
 
-        ds = load_dataset(self.source, self.options, self.report, self.should_stop)
+        try:
+            ds = load_dataset(self.source, self.options, self.report, self.should_stop)
+        except MendelError:
+            raise
+        except MemoryError:
+            raise DataError("not enough memory to read it; give a smaller file (a subset "
+                            "of its rows or images)", display(self.source)) from None
+        except Exception as exc:  # a loader's bug: still one line that names the file
+            log.exception("reading %s failed", display(self.source))
+            detail = " ".join(str(exc).split())
+            raise DataError(f"cannot read it (Mendel failed on it: {type(exc).__name__}"
+                            + (f", {detail}" if detail else "") + "); please report it with "
+                            "the file", display(self.source)) from exc
         return LoadedData(ds, self.source, self.options)
 
 
@@ -207,10 +231,43 @@ def live_workers() -> list[Worker]:
     return [w for w in Worker._live if _valid(w) and w.isRunning()]
 
 
-def stop_all_workers(timeout_ms: int = 10_000) -> bool:
-    """Stop every worker and wait for each; False if one did not end in time."""
+def request_stop_all() -> None:
+    """Ask every live worker to stop, at once (returns at once): the window is closing,
+    and the joins that follow then wait for workers that are all already ending."""
     Worker._live.difference_update([w for w in Worker._live if not _valid(w)])
-    workers = list(Worker._live)
-    for w in workers:
+    for w in list(Worker._live):
         w.request_stop()
-    return all(w.wait(timeout_ms) for w in workers)
+
+
+def stop_all_workers(timeout_ms: int = 10_000) -> bool:
+    """Stop every worker and wait for them, ``timeout_ms`` in all (not each); False if one
+    did not end in time (it is left running: a thread cannot be killed)."""
+    request_stop_all()
+    end = time.monotonic() + bounded_ms(timeout_ms) / 1000
+    ended = True
+    for w in list(Worker._live):
+        left = max(0, int((end - time.monotonic()) * 1000))
+        ended = (not _valid(w) or w.wait(left)) and ended
+    return ended
+
+
+@contextmanager
+def join_deadline(timeout_ms: int) -> Iterator[None]:
+    """Every join inside (``JobRunner.cancel(wait=True)``, ``shutdown``,
+    ``app.workers.stop_all_workers``) ends by one shared deadline ``timeout_ms`` from now:
+    the window closing joins a dozen runners one after the other, and a worker stuck in a
+    step it cannot leave must not make each of them wait its own full limit."""
+    _deadline.append(time.monotonic() + timeout_ms / 1000)
+    try:
+        yield
+    finally:
+        _deadline.pop()
+
+
+def bounded_ms(timeout_ms: int) -> int:
+    """``timeout_ms``, cut to what is left of the current ``join_deadline`` (if any)."""
+    if not _deadline:
+        return timeout_ms
+    left = int((_deadline[-1] - time.monotonic()) * 1000)
+    return max(0, min(timeout_ms, left))
+

@@ -21,6 +21,7 @@ that column, then applies the split (``_pending_split``).
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -411,7 +412,7 @@ class DataPage(Page):
 
     def _on_dataset_changed(self) -> None:
         ds, source = self.state.dataset, self.state.source or ""
-        self.source_label.setText(f"<b>{source_label(source)}</b>" if ds else "")
+        self.source_label.setText(f"<b>{html.escape(source_label(source))}</b>" if ds else "")
         self.source_label.setToolTip(source)
         demo = source[5:] if source.startswith("demo:") else ""
         self.demo_combo.setCurrentIndex(max(self.demo_combo.findData(demo), 0))

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.file_guard import refuse_not_file
 from app.jobs import JobRunner, error_text
 from app.pages.page import Page
 from app.state import AppState
@@ -35,6 +36,8 @@ from app.widgets.message_bar import MessageBar
 from app.widgets.motif_view import MotifView
 from app.widgets.plot_export import PlotPanel
 from app.widgets.sequence_explainer import SequenceExplainer, worst_first
+from core.data.files import display
+from core.errors import DataError, MendelError
 
 EMPTY = ("Train a run (or open one) to see what its network learned: which letters of a "
          "sequence drive a prediction, the motifs its filters found, where an image model "
@@ -156,13 +159,21 @@ class ExplainPage(Page):
                                               "warning")
             return
         motifs = self.motifs.motifs
+        try:  # a FIFO would block the worker's read for good
+            refuse_not_file(path, "a MEME or JASPAR motif file")
+        except MendelError as exc:
+            self.message_bar.show_error(str(exc))
+            return
 
         def job(progress: Any, should_stop: Any) -> Any:
             from core.explain.match import match_filters
             from core.explain.motif_files import read_motifs
 
             kind = "meme" if _looks_like_meme(path) else "jaspar"
-            library = read_motifs(path, kind)
+            try:
+                library = read_motifs(path, kind)
+            except OSError as exc:  # unreadable (permissions), not missing: said by core
+                raise DataError(f"cannot read it ({exc.strerror or exc})", display(path)) from None
             return match_filters(motifs, library), len(library), path
 
         self.motif_job.run(job)

@@ -9,6 +9,8 @@ the run folder into the project's trash/ after asking.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +32,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.file_guard import refuse_special_inside, write_problem
 from app.pages.page import Page
 from app.plots.base import new_plot
 from app.plots.colors import class_color
 from app.state import AppState
 from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
+from core.data.files import display
 from core.errors import MendelError
 from core.project.diff import config_diff
 from core.project.runs import (
     RunRow,
     history,
-    list_runs,
+    read_run,
     rename_run,
+    runs_folder,
     runs_table_csv,
     set_note,
     set_star,
@@ -51,8 +56,37 @@ from core.project.runs import (
 
 COLUMNS = ("★", "name", "created", "data", "network", "epochs", "batch", "optimizer", "lr",
            "best val loss", "test", "duration", "device", "status", "note")
+SPECIAL = "holds a file that is not a regular file"  # a run the page reads nothing of
+log = logging.getLogger(__name__)
 EMPTY = ("Runs are kept in a project: save the session with File \u25b8 Save project as\u2026 "
          "and every run you train from then on is listed here.")
+
+
+def safe_list_runs(project: str | Path) -> list[RunRow]:
+    """``core.project.runs.list_runs``, read on this (the main) thread with two guards: a
+    run folder holding a FIFO or a device is listed as incomplete without opening any of
+    its files (one would block the window for good), and a run whose files make the
+    reader fail is listed with the reason instead of breaking the page."""
+    runs = runs_folder(project)
+    if not runs.is_dir():
+        return []
+    rows = []
+    for folder in sorted(Path(e.path) for e in os.scandir(runs)
+                         if e.is_dir() and not e.name.startswith(".")):
+        try:
+            refuse_special_inside(folder)
+        except MendelError as exc:
+            rows.append(RunRow(id=folder.name, path=folder, name=folder.name, created="",
+                               status="incomplete", problem=f"{SPECIAL} ({exc})"))
+            continue
+        try:
+            rows.append(read_run(folder))
+        except Exception as exc:  # a hand-edited file (deep JSON): one row says so
+            log.exception("reading the run %s failed", folder)
+            rows.append(RunRow(id=folder.name, path=folder, name=folder.name, created="",
+                               status="incomplete",
+                               problem=f"cannot read it ({type(exc).__name__})"))
+    return rows
 
 
 def _cell(row: RunRow, column: str) -> tuple[str, Any]:
@@ -186,6 +220,7 @@ class RunsPage(Page):
         self.loss_overlay = CurveOverlay(self.loss_plot)
         self.metric_overlay = CurveOverlay(self.metric_plot)
         self._histories: dict[Path, tuple[float, dict[str, list[Any]]]] = {}
+        self._unsafe: set[Path] = set()  # runs holding a FIFO or a device: never read
         self.loss_panel = PlotPanel(self.loss_plot, "Validation loss", "selected runs")
         self.metric_panel = PlotPanel(self.metric_plot, "Validation metric",
                                       "same colours as the loss")
@@ -229,7 +264,8 @@ class RunsPage(Page):
         """Read the project's runs again, keeping the selection by run id."""
         folder = self.state.project_folder
         chosen = {r.id for r in self.selected()}
-        self.rows = list_runs(folder) if folder is not None else []
+        self.rows = safe_list_runs(folder) if folder is not None else []
+        self._unsafe = {r.path for r in self.rows if r.problem.startswith(SPECIAL)}
         if folder is None:
             self.header.setText(EMPTY)
         else:
@@ -311,18 +347,29 @@ class RunsPage(Page):
 
     def _history(self, run: Path) -> dict[str, list[Any]]:
         """history.csv's columns, read once per file version (selecting again is instant)."""
+        if run in self._unsafe:
+            return {}
         try:
             mtime = (run / "history.csv").stat().st_mtime
         except OSError:
             return {}
         cached = self._histories.get(run)
         if cached is None or cached[0] != mtime:
-            cached = (mtime, history(run))
+            try:
+                cached = (mtime, history(run))
+            except Exception:  # a hand-edited file: no curve, never a broken page
+                log.exception("reading the history of %s failed", run)
+                cached = (mtime, {})
             self._histories[run] = cached
         return cached[1]
 
     def _show_diff(self, runs: list[RunRow]) -> None:
-        rows = config_diff([r.path for r in runs]) if len(runs) >= 2 else []
+        runs = [r for r in runs if r.path not in self._unsafe]
+        try:
+            rows = config_diff([r.path for r in runs]) if len(runs) >= 2 else []
+        except Exception:  # a hand-edited config.json: no comparison, never a broken page
+            log.exception("comparing runs failed")
+            rows = []
         self.diff_label.setVisible(not rows)
         if len(runs) >= 2 and not rows:
             self.diff_label.setText("The selected runs have the same options.")
@@ -419,7 +466,7 @@ class RunsPage(Page):
         try:
             Path(path).write_text(runs_table_csv(self.rows), encoding="utf-8")
         except OSError as exc:
-            self.message_bar.show_error(f"Cannot write {path}: {exc.strerror or exc}")
+            self.message_bar.show_error(f"{display(path)}: {write_problem(path, exc)}")
 
     def _do(self, fn: Any, *args: Any, refresh: bool = True) -> None:
         try:

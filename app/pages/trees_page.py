@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import plots
+from app.file_guard import write_problem
 from app.pages.page import Page
 from app.plots.numbers import significant
 from app.settings import dialog_path, remember_dialog_dir
@@ -49,6 +50,7 @@ from app.widgets.message_bar import MessageBar
 from app.widgets.plot_export import PlotPanel
 from app.widgets.tree_diagram import TreeDiagram
 from core.classic.tree import CLASSIFICATION_CRITERIA, REGRESSION_CRITERIA, DepthPoint, TreeResult
+from core.data.files import display
 from core.errors import ExportError, MendelError
 from core.progress import ProgressFn, StopFn
 
@@ -496,8 +498,11 @@ class TreesPage(Page):
             return None
         try:
             write_text_atomic(Path(path), self.fit_result.result.rules_text)
-        except (OSError, MendelError) as exc:
-            self.message_bar.show_error(f"{path}: cannot write the rules ({exc})")
+        except OSError as exc:
+            self.message_bar.show_error(f"{display(path)}: {write_problem(path, exc)}")
+            return None
+        except MendelError as exc:
+            self.message_bar.show_error(f"{display(path)}: cannot write the rules ({exc})")
             return None
         self.message_bar.show_message(f"Saved {path}", "success")
         return Path(path)

@@ -18,8 +18,10 @@ import pyqtgraph.exporters as pg_exporters
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
 from PySide6.QtGui import QImage, QPainter
 
+from app.file_guard import write_problem
 from app.plots.pg_patch import accept_closed_paths
 from core.atomic import write_bytes_atomic, write_text_atomic
+from core.data.files import display
 from core.errors import ExportError
 
 MIN_PNG_WIDTH = 400  # pixels: a small plot still reads in a document
@@ -50,7 +52,7 @@ def export_plot(plot: Plot, path: str | Path) -> Path:
         else:
             write_text_atomic(path, plot_csv_text(plot))
     except OSError as exc:
-        raise ExportError(f"cannot write the file: {exc.strerror or exc}", str(path)) from None
+        raise ExportError(write_problem(path, exc), display(path)) from None
     return path
 
 

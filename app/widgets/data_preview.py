@@ -56,14 +56,24 @@ def preview_frame(ds: Dataset, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
     target_name = str(ds.info.get("target_column") or ("label" if ds.class_names else "target"))
     if ds.modality == "sequence":
         seqs = [display_sequence(s, ds.alphabet) for s in ds.records[:n]]  # RNA with U
+        if target_name in ("id", "length", "sequence"):
+            target_name = f"{target_name} (target)"
         return pd.DataFrame({"id": ids, "length": [len(s) for s in seqs], "sequence": seqs,
                              target_name: target})
     if is_frame(ds.records):
         frame = ds.records.iloc[:n].copy()
-        frame.insert(0, "id", ids)
-        frame[target_name if target_name not in frame else f"{target_name} (target)"] = target
+        frame.insert(0, _free_name(frame, "id", "row id"), ids)  # a feature may be "id"
+        frame[_free_name(frame, target_name, f"{target_name} (target)")] = target
         return frame
-    return pd.DataFrame({"id": ids, target_name: target})
+    return pd.DataFrame({"id": ids, target_name if target_name != "id" else "id (target)": target})
+
+
+def _free_name(frame: pd.DataFrame, name: str, other: str) -> str:
+    """``name``, else ``other``, else ``other`` numbered: a column name ``frame`` lacks."""
+    for candidate in (name, other, *(f"{other} {i}" for i in range(2, len(frame.columns) + 3))):
+        if candidate not in frame.columns:
+            return candidate
+    raise AssertionError("unreachable: more candidates than columns")
 
 
 class DataPreview(QStackedWidget):

@@ -6,7 +6,8 @@ fixes the input and tries again.
 The level's icon is the style's own (``QStyle.StandardPixmap``), never a font character:
 common fonts lack the emoji ("\u26d4") and showed a missing-glyph box. The text wraps
 and, where a word (a long path) is wider than the window, is cut rather than widening
-the window: the bar never asks for more width than its page has.
+the window: the bar never asks for more width than its page has. The text is plain
+(never markup), and an empty message says so rather than showing an empty bar.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class MessageBar(QFrame):
         self.icon_label.setAlignment(Qt.AlignmentFlag.AlignTop)
         self._label = QLabel(self)
         self._label.setWordWrap(True)
+        # Plain text: a message quotes file names and file content ("<html>", "a<b.csv"),
+        # which Qt would otherwise guess to be markup and render (or swallow).
+        self._label.setTextFormat(Qt.TextFormat.PlainText)
         self._label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Ignored: the text's width never becomes the bar's (and so the window's) minimum;
         # it wraps at the width it gets (heightForWidth still sizes the height).
@@ -71,6 +75,7 @@ class MessageBar(QFrame):
     def show_message(self, text: str, level: str = "info") -> None:
         if level not in LEVELS:
             raise ValueError(f"unknown message level {level!r}")
+        text = text if text.strip() else "(no details given)"
         self._level = level
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize, None, self)
         icon = self.style().standardIcon(ICONS[level], None, self)

@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.file_guard import write_problem
 from app.settings import dialog_path, remember_dialog_dir
 from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
 from app.widgets.layer_stack import ERROR_COLOR, shape_text
 from core.atomic import write_bytes_atomic
+from core.data.files import display
 from core.errors import ExportError
 from core.nn.layers import LAYER_KINDS
 from core.nn.shapes import LayerInfo, NetworkSummary
@@ -272,7 +274,7 @@ class NetworkDiagram(DiagramView):
         try:
             write_bytes_atomic(Path(path), data)
         except OSError as exc:
-            raise ExportError(f"cannot write the file: {exc.strerror or exc}", str(path)) from None
+            raise ExportError(write_problem(path, exc), display(path)) from None
 
 
 class DiagramPanel(QWidget):

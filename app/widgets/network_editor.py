@@ -10,6 +10,7 @@ depends on (``set_training``), and listens to ``specChanged``.
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.file_guard import read_small_text, write_problem
 from app.network_commands import (
     InsertLayer,
     LayerPath,
@@ -58,12 +60,16 @@ from app.widgets.layer_stack import LayerStackModel, LayerStackView, Role, shape
 from app.widgets.message_bar import MessageBar
 from app.widgets.network_diagram import DiagramPanel
 from app.widgets.neuron_view import NeuronPanel
-from core.errors import MendelError
+from core.data.files import display
+from core.errors import MendelError, SpecError
 from core.nn.layers import default_layer
 from core.nn.presets import PRESETS, make_preset, suggest_preset
 from core.nn.shapes import LayerInfo, NetworkSummary, infer, optimizer_name, summary_text
 from core.nn.spec import NetworkSpec
 
+log = logging.getLogger(__name__)
+
+MAX_NETWORK_BYTES = 16 << 20  # a network file is a few KB; past this it is not one
 BATCH = 32  # batch size of the header's memory estimate until the page says otherwise
 EMPTY = ""  # the preset combo's "empty network" entry
 
@@ -411,16 +417,23 @@ class NetworkEditor(QWidget):
     def save_to(self, path: str | Path) -> bool:
         try:
             self.document.spec.save(path)
-        except (MendelError, OSError) as exc:
+        except MendelError as exc:
             self.messages.show_error(f"Could not save the network: {exc}")
+            return False
+        except OSError as exc:
+            self.messages.show_error(f"{display(path)}: {write_problem(path, exc)}")
             return False
         self.messages.show_message(f"Saved the network to {path}", "success")
         return True
 
     def open_from(self, path: str | Path) -> bool:
-        """Open a saved network; a bad file leaves the current one and shows why."""
+        """Open a saved network; a bad file leaves the current one and shows why.
+
+        It is read here, on the main thread, so it is checked first: a regular file of at
+        most ``MAX_NETWORK_BYTES`` (never a FIFO or ``/dev/zero``, which would freeze the
+        window), and anything its parsing throws becomes one line naming it."""
         try:
-            spec = NetworkSpec.load(path)
+            spec = read_network_file(path)
         except MendelError as exc:
             self.messages.show_error(str(exc))
             return False
@@ -565,6 +578,22 @@ class NetworkEditor(QWidget):
         if name:
             remember_dialog_dir("network", name)
             self.save_to(name)
+
+
+def read_network_file(path: str | Path) -> NetworkSpec:
+    """``NetworkSpec.load`` that never blocks or swells: see ``NetworkEditor.open_from``."""
+    name = display(path)
+    try:
+        text = read_small_text(path, MAX_NETWORK_BYTES, "a network file")
+        return NetworkSpec.from_json(text)
+    except MendelError as exc:
+        raise SpecError(str(exc) if getattr(exc, "path", None) else f"{name}: {exc}") from None
+    except RecursionError:
+        raise SpecError("nested too deeply to be a network Mendel can read", name) from None
+    except Exception as exc:  # a malformed file must not throw inside a button's slot
+        log.exception("reading the network file %s failed", name)
+        raise SpecError(f"not a network file Mendel can read ({type(exc).__name__})",
+                        name) from None
 
 
 def _escape(text: str) -> str:

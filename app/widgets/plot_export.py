@@ -8,6 +8,7 @@ Every plot in Mendel gets the same three actions, from its right-click menu
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from app.settings import dialog_path, remember_dialog_dir
 from core.errors import ExportError
 
 ErrorHandler = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def ask_and_export(parent: QWidget | None, plot: Plot, name: str, kind: str) -> Path | None:
@@ -67,13 +69,30 @@ class ExportAction(QAction):
         try:
             ask_and_export(self._dialog_parent(), self.plot, self.name, self.kind)
         except ExportError as exc:
-            if self.on_error is None:
-                raise
-            self.on_error(str(exc))
+            report = self.on_error or nearest_message_bar(self._dialog_parent())
+            if report is None:
+                log.warning("%s", exc)
+            else:
+                report(str(exc))
 
     def _dialog_parent(self) -> QWidget | None:
         parent = self.parent()
         return parent if isinstance(parent, QWidget) else None
+
+
+def nearest_message_bar(widget: QWidget | None) -> ErrorHandler | None:
+    """The ``show_error`` of the message bar of the page (or window) that holds ``widget``:
+    an export that fails where no handler was given still says why, in one line, where the
+    user is looking (not as a traceback on the console)."""
+    from app.widgets.message_bar import MessageBar
+
+    while widget is not None:
+        for name in ("message_bar", "messages"):
+            bar = getattr(widget, name, None)
+            if isinstance(bar, MessageBar):
+                return bar.show_error
+        widget = widget.parentWidget()
+    return None
 
 
 def export_actions(parent: QWidget, plot: Plot, name: str,

@@ -15,6 +15,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from core.errors import printable
+
 if TYPE_CHECKING:
     from app.state import AppState
 
@@ -25,7 +27,7 @@ def source_label(source: str | None) -> str:
         return "no data"
     if source.startswith("demo:"):
         return source
-    return Path(source).name or source
+    return printable(Path(source).name or source)  # a non-UTF-8 name's bytes as \xe9
 
 
 class RecentMenu(QMenu):

@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.file_guard import write_problem
 from app.plots.colors import class_colors
 from app.widgets.diagram_view import DiagramView, scene_png_bytes, scene_svg_bytes
 from core.atomic import write_bytes_atomic
 from core.classic.tree import TreeNode, TreeResult
+from core.data.files import display
 from core.errors import ExportError
 
 NODE_W, NODE_H = 196.0, 106.0
@@ -409,6 +411,6 @@ class TreeDiagram(DiagramView):
         try:
             write_bytes_atomic(path, writer())
         except OSError as exc:
-            raise ExportError(f"cannot write the file: {exc.strerror or exc}", str(path)) from None
+            raise ExportError(write_problem(path, exc), display(path)) from None
         return path
 

@@ -305,6 +305,7 @@ class _Table:
         (then imputed or their rows dropped, as ``missing`` says), named per column."""
         found: dict[str, int] = {}
         for c in features:
+            check_stop(self.should_stop)
             col = self.frame[c]
             if not is_numeric_dtype(col) or is_bool_dtype(col):
                 continue
@@ -326,7 +327,9 @@ class _Table:
         col = self.frame[target]
         if _is_text(col):
             col = col.astype(str).str.strip()
+        check_stop(self.should_stop)  # each step takes seconds on millions of rows
         numbers = pd.to_numeric(col, errors="coerce")
+        check_stop(self.should_stop)
         numeric = not is_bool_dtype(col) and not numbers.isna().any()
         self.info["target_column"] = target
         if forced == "regression" or (
@@ -429,6 +432,7 @@ class _Table:
         """Numeric columns as floats, anything else as text categories (NaN = missing)."""
         out: dict[str, pd.Series] = {}
         for c in features:
+            check_stop(self.should_stop)
             col = self.frame[c]
             if is_bool_dtype(col) or is_numeric_dtype(col):
                 out[c] = col.astype(float)
