@@ -169,6 +169,7 @@ class TrainConfigForm(QWidget):
         self.seed = self._spin(repro, "seed", "Seed", 0, 2**31 - 1)
         self.deterministic = self._check(repro, "deterministic", "Deterministic algorithms")
         self.device = self._combo(repro, "device", "Device", DEVICES)
+        self.amp = self._check(repro, "amp", "Mixed precision (CUDA GPU)")
         self.batch_event_hz = self._double(repro, "batch_event_hz", "Live updates per second",
                                            1.0, 60.0, 1.0)
         self.checkpoint_every = self._spin(repro, "checkpoint_every", "Checkpoint every",
@@ -283,6 +284,7 @@ class TrainConfigForm(QWidget):
             self.seed.setValue(c.seed)
             self.deterministic.setChecked(c.deterministic)
             self.device.setCurrentText(c.device.split(":")[0])
+            self.amp.setChecked(c.amp)
             self.batch_event_hz.setValue(c.batch_event_hz)
             self.checkpoint_every.setValue(c.checkpoint_every)
             self.augment.set_options(c.augment)
@@ -317,6 +319,7 @@ class TrainConfigForm(QWidget):
             seed=self.seed.value(),
             deterministic=self.deterministic.isChecked(),
             device=self.device.currentText(),
+            amp=self.amp.isChecked() and self.amp.isEnabled(),
             batch_event_hz=self.batch_event_hz.value(),
             checkpoint_every=self.checkpoint_every.value(),
             augment=self.augment.options(),
@@ -337,6 +340,7 @@ class TrainConfigForm(QWidget):
         self.beta1.setEnabled(opt in ("adam", "adamw"))
         self.beta2.setEnabled(opt in ("adam", "adamw"))
         self.huber_delta.setEnabled(self.loss.currentText() == "huber")
+        self.amp.setEnabled(self.device.currentText() in ("auto", "cuda"))
         sched = self.schedule.currentText()
         self.step_size.setEnabled(sched == "step")
         self.gamma.setEnabled(sched in ("step", "plateau"))

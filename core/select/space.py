@@ -39,7 +39,7 @@ from core.select.design import dropout_of, dropout_rates, has_width, n_blocks, v
 from core.train.config import TrainConfig
 
 NETWORK = ("width", "depth", "dropout")
-_NOT_SEARCHED = {"seed", "device", "deterministic", "batch_event_hz", "checkpoint_every",
+_NOT_SEARCHED = {"seed", "device", "amp", "deterministic", "batch_event_hz", "checkpoint_every",
                  "augment", "extra", "betas"}
 CONFIG = tuple(f.name for f in fields(TrainConfig) if f.name not in _NOT_SEARCHED)
 _WHOLE = {"depth", "epochs", "batch_size", "early_stopping", "step_size", "plateau_patience"}

@@ -73,6 +73,7 @@ from core.train.events import (
     RunFinished,
     RunStarted,
 )
+from core.train.precision import backward_and_step, choose_precision
 
 log = logging.getLogger(__name__)
 
@@ -325,7 +326,9 @@ class Trainer:
         if len(data.X_train) == 0:
             raise TrainError("there are no training samples")
         dev = resolve_device(c.device)
-        result.device = describe_device(dev)
+        precision = choose_precision(dev, c.amp)
+        result.device = describe_device(dev) + (
+            f", {precision.label}" if precision.dtype is not None else "")
         model = self.model.to(dev)
         classes = data.task == "classification"
 
@@ -439,20 +442,16 @@ class Trainer:
                     if noise:  # denoising autoencoder: the target yb stays clean
                         xb = xb + noise * torch.randn(xb.shape, generator=gen).to(dev)
                     opt.zero_grad(set_to_none=True)
-                    out = model(xb)
-                    loss = loss_fn(out, yb)
+                    with precision.autocast(dev):
+                        out = model(xb)
+                        loss = loss_fn(out, yb)
+                    total = loss
                     if penalized:
-                        total = loss
                         if l1:
                             total = total + l1 * sum(p.abs().sum() for p in penalized)
                         if l2:
                             total = total + l2 * sum(p.pow(2).sum() for p in penalized)
-                        total.backward()
-                    else:
-                        loss.backward()
-                    if clip:
-                        nn.utils.clip_grad_norm_(params, clip)
-                    opt.step()
+                    backward_and_step(precision, total, opt, params, clip)
                     if per_batch is not None:
                         per_batch.step()
                     global_step += 1
@@ -489,7 +488,8 @@ class Trainer:
                 train_metrics = _quick_metrics(torch.cat(outs), y_seen, classes, y_ss)
                 val_loss, val_metrics = None, {}
                 if n_val:
-                    val_out = _forward_all(model, Xv, batch_size)
+                    with precision.autocast(dev):
+                        val_out = _forward_all(model, Xv, batch_size).float()
                     val_loss = float(loss_fn(val_out, yv))
                     val_metrics = _quick_metrics(val_out, yv, classes, yv_ss)
                 lr = float(opt.param_groups[0]["lr"])
@@ -548,7 +548,8 @@ class Trainer:
         if ckpt_dir is not None and not ckpt_trouble and last is not None and (
                 last.epoch > written):
             ckpt_trouble = _write_checkpoint(ckpt_dir, last)  # what the throttle held back
-        result.message = "; ".join(filter(None, [result.message, *notes, ckpt_trouble]))
+        result.message = "; ".join(filter(None, [result.message, *notes, precision.note,
+                                                 ckpt_trouble]))
         result.train_seconds = prior + time.perf_counter() - start
         if best_state is not None:
             model.load_state_dict(best_state)
@@ -572,7 +573,8 @@ def _write_checkpoint(folder: Path, ck: Checkpoint) -> str:
 
 
 # Options that change what an epoch computes: a resumed run must use the checkpoint's.
-# The others (epochs, checkpointing, events, device, early stopping) may differ.
+# The others (epochs, checkpointing, events, device, mixed precision, early stopping) may
+# differ.
 _SAME_MATH = ("batch_size", "optimizer", "lr", "momentum", "nesterov", "weight_decay", "betas",
               "loss", "huber_delta", "reconstruct_noise", "class_weights", "schedule",
               "step_size", "gamma", "plateau_patience", "l1", "l2", "grad_clip", "seed",
