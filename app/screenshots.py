@@ -136,10 +136,43 @@ def main(argv: list[str]) -> int:
     if "tune" in window.pages:
         tune_shots(window, grab)
     playground_shot(window, grab)
+    hardening_shots(window, grab, out, tmp)
     small = small_screen_shots(window, grab)
     window.project.ask_save_changes = lambda: "discard"  # no "save changes?" box to answer
     window.close()
     return 0 if small else 1
+
+
+def hardening_shots(window: Any, grab: Callable[[str], None], out: Path, tmp: Path) -> None:
+    """Issue 16 as a user meets it: a named pipe opened as data (one line, nothing lost),
+    the memory budget in Preferences with a size that does not parse, and a run refused
+    before it starts because it would need more than a small budget."""
+    import os
+
+    from app.widgets.preferences import PreferencesDialog
+    from core.budget import set_memory_budget
+
+    fifo = tmp / "reads.fastq"
+    os.mkfifo(fifo)
+    window.open_source(str(fifo))
+    window.show_page("data")
+    settle(2.0)
+    grab("data-error-fifo")
+    dialog = PreferencesDialog(0, window)
+    dialog.memory.setText("lots")
+    dialog.accept()  # refused: the dialog stays open with the reason under the field
+    dialog.show()
+    settle(0.5)
+    dialog.grab().save(str(out / "preferences-budget.png"))
+    print(f"saved {out / 'preferences-budget.png'}")
+    dialog.reject()
+    _open_demo(window, "demo:motif")
+    set_memory_budget("40M", "in Preferences")
+    train = window.show_page("train")
+    train.start()
+    settle(4.0)
+    grab("train-over-budget")
+    set_memory_budget(None)
 
 
 def small_screen_shots(window: Any, grab: Callable[[str], None]) -> bool:
