@@ -57,7 +57,8 @@ def _after_move(real: Any, kill_at: int) -> Any:
     return move
 
 
-def _kill(kill_at: int, argv: list[str]) -> int:
+def kill_after(kill_at: int, argv: list[str]) -> int:
+    """``mendel ARGV``, SIGKILLed after its ``kill_at``-th move (0: never)."""
     os.replace = _after_move(os.replace, kill_at)  # type: ignore[assignment]
     os.rename = _after_move(os.rename, kill_at)  # type: ignore[assignment]
     try:
@@ -78,4 +79,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "commands":
         _commands(sys.argv[2], sys.argv[3])
     else:
-        sys.exit(_kill(int(sys.argv[2]), sys.argv[3:]))
+        sys.exit(kill_after(int(sys.argv[2]), sys.argv[3:]))
