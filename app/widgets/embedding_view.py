@@ -139,7 +139,7 @@ class EmbeddingView(QWidget):
         if len(X) > EMBEDDING_SAMPLES:
             keep = np.linspace(0, len(X) - 1, EMBEDDING_SAMPLES).astype(np.int64)
             X, y = X[keep], None if y is None else y[keep]
-        self.X = X
+        self.X = np.ascontiguousarray(X, dtype=np.float32)  # streamed rows: decoded here
         self.y = y
         self.layer.blockSignals(True)
         self.layer.clear()

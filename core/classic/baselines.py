@@ -38,7 +38,7 @@ from core.metrics import classification_metrics, regression_metrics
 from core.progress import StopFn, check_stop
 
 __all__ = ["BASELINES", "FittedBaseline", "baseline_memory", "fit_baseline_models", "fit_baselines",
-           "TREE_DEPTH"]
+           "sample_rows", "TREE_DEPTH"]
 
 MAX_FEATURES = 1024
 MAX_CELLS = 5_000_000
@@ -67,6 +67,12 @@ def _subsample(X: np.ndarray, y: np.ndarray, max_rows: int, rng: np.random.Gener
                               "samples"]
 
 
+def sample_rows(input_shape: tuple[int, ...]) -> int:
+    """Training rows the baselines fit on at most, for inputs of ``input_shape``."""
+    d = int(np.prod(input_shape))
+    return max(MIN_ROWS, MAX_CELLS // max(min(d, MAX_FEATURES), 1))
+
+
 def _reduce(
     data: TensorData, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[str]]:
@@ -75,8 +81,7 @@ def _reduce(
     rng = np.random.default_rng(seed)
     n, d = X.shape
     # rows first: gathering columns of the full matrix would be slow
-    X, y, notes = _subsample(X, y, max(MIN_ROWS, MAX_CELLS // max(min(d, MAX_FEATURES), 1)),
-                             rng, n)
+    X, y, notes = _subsample(X, y, sample_rows(data.input_shape), rng, n)
     cols = None
     if d > MAX_FEATURES:
         score_fn = f_classif if data.task == "classification" else f_regression

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from core.data.lazy import LazyRows
 from core.progress import Cancelled
 
 if TYPE_CHECKING:  # pandas takes 0.4 s to import; the window must show before that
@@ -56,7 +57,7 @@ class Dataset:
     name: str
     modality: Modality
     task: Task
-    records: list[str] | pd.DataFrame | np.ndarray
+    records: list[str] | pd.DataFrame | np.ndarray | LazyRows
     targets: np.ndarray
     ids: list[str]
     class_names: list[str] | None = None
@@ -105,8 +106,8 @@ class Dataset:
         idx = np.asarray(idx, dtype=np.int64)
         if is_frame(self.records):
             records: Any = self.records.iloc[idx].reset_index(drop=True)
-        elif isinstance(self.records, np.ndarray):
-            records = self.records[idx]
+        elif isinstance(self.records, (np.ndarray, LazyRows)):
+            records = self.records[idx]  # a LazyRows: the same files, nothing decoded
         else:
             records = [self.records[i] for i in idx]
         return Dataset(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data.dataset import Dataset, is_frame
+from core.data.lazy import LazyRows
 from core.data.options import LoadOptions
 from core.errors import DataError
 
@@ -119,6 +120,8 @@ def record_codes(ds: Dataset) -> np.ndarray:
 
     if is_frame(ds.records):
         keys = pd.util.hash_pandas_object(ds.records, index=False).to_numpy()
+    elif isinstance(ds.records, LazyRows):  # streamed: never decoded whole
+        keys = np.array(ds.records.row_keys(), dtype=object)
     elif isinstance(ds.records, np.ndarray):
         flat = np.ascontiguousarray(ds.records).reshape(len(ds.records), -1)
         keys = np.array([hashlib.blake2b(row.tobytes(), digest_size=16).digest()

@@ -19,9 +19,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.budget import check_budget, memory_budget
+from core.budget import check_budget, human_bytes, memory_budget
 from core.data.dataset import Dataset, Provenance, sha256_of_path
 from core.data.files import display, read_whole
+from core.data.lazy import LazyRows, should_stream
 from core.data.options import IMAGE_EXTENSIONS, EncodingOptions, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn, check_stop, report, wrap_progress
@@ -67,13 +68,24 @@ def load_image_folder(
     gray = options.grayscale if options.grayscale is not None else all(
         c == 1 for _, _, c in headers)
     channels = 1 if gray else 3
-    # the folder's tensor is made once, in place, so its size is known before any decoding
-    check_budget(4 * len(kept) * channels * size[0] * size[1], f"{len(kept):,} images of"
-                 f" {size[0]}x{size[1]} pixels in {'grayscale' if gray else 'colour'}",
-                 display(path), DataError)
-    images = np.empty((len(kept), channels, *size), dtype=np.float32)
-    read: list[int] = []  # indices into kept of the images decoded
+    decoded_bytes = 4 * len(kept) * channels * size[0] * size[1]
+    what = (f"{len(kept):,} images of {size[0]}x{size[1]} pixels in "
+            f"{'grayscale' if gray else 'colour'}")
     decoded: Counter[tuple[int, int]] = Counter()
+    images: np.ndarray | ImageFiles
+    if should_stream(decoded_bytes):  # larger than memory: decoded batch by batch
+        images = ImageFiles(path, [f for _, f in kept], size, gray)
+        decoded.update((h, w) for h, w, _ in headers)
+        read = list(range(len(kept)))
+        warnings.append(f"{what} take {human_bytes(decoded_bytes)} decoded: they are read "
+                        "from disk batch by batch while training (streamed)")
+        report(progress, 1.0, f"{len(kept)} images (streamed)")
+        return _image_dataset(path, options, kept, read, images, decoded, size, gray,
+                              warnings, classes, should_stop)
+    # the folder's tensor is made once, in place, so its size is known before any decoding
+    check_budget(decoded_bytes, what, display(path), DataError)
+    images = np.empty((len(kept), channels, *size), dtype=np.float32)
+    read = []  # indices into kept of the images decoded
     for i, (_cls, f) in enumerate(kept):
         check_stop(should_stop)
         report(progress, 0.2 + 0.8 * i / len(kept), f"reading {f.name}")
@@ -91,8 +103,18 @@ def load_image_folder(
         raise DataError("no image could be read", display(path))
     if len(read) < len(kept):
         images = images[:len(read)].copy()  # give back the rows of skipped files
+    report(progress, 1.0, f"{len(read)} images")
+    return _image_dataset(path, options, kept, read, images, decoded, size, gray, warnings,
+                          classes, should_stop)
+
+
+def _image_dataset(path: Path, options: LoadOptions, kept: list[tuple[str, Path]],
+                   read: list[int], images: np.ndarray | ImageFiles,
+                   sizes: Counter[tuple[int, int]], size: tuple[int, int], gray: bool,
+                   warnings: list[str], classes: list[str],
+                   should_stop: StopFn | None) -> Dataset:
+    """The dataset of the images ``read`` (indices into ``kept``), decoded or streamed."""
     kept = [kept[i] for i in read]
-    sizes = decoded
     present = sorted({cls for cls, _ in kept})
     if options.labelled and len(present) < 2:
         raise DataError(f"only one class ({present[0]!r}) has readable images; a classifier"
@@ -103,7 +125,6 @@ def load_image_folder(
     resized = sum(n for s, n in sizes.items() if s != tuple(size))
     if resized:
         warnings.append(f"{resized} of {len(read)} images resized to {size[0]}x{size[1]}")
-    report(progress, 1.0, f"{len(images)} images")
     ids = [display(f.relative_to(path).as_posix()) for _, f in kept]
     return Dataset(
         name=display(path.name),
@@ -120,6 +141,7 @@ def load_image_folder(
         info={
             "image_size": [int(size[0]), int(size[1])],
             "channels": 1 if gray else 3,
+            **({"streamed": True} if isinstance(images, LazyRows) else {}),
             "original_sizes": {f"{h}x{w}": n for (h, w), n in sizes.most_common()},
             **({} if options.labelled else {"unlabelled": True}),
         },
@@ -302,6 +324,29 @@ def _conform(a: np.ndarray, size: tuple[int, int], gray: bool) -> np.ndarray:
             for c in range(a.shape[2])
         ], axis=2)  # fmt: skip
     return np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
+
+
+class ImageFiles(LazyRows):
+    """An image folder too large to decode whole (``core.data.lazy``): each row is one
+    file, decoded, resized and converted like ``load_image_folder`` does when asked."""
+
+    def __init__(self, root: Path, files: list[Path], size: tuple[int, int],
+                 gray: bool) -> None:
+        super().__init__(files, (1 if gray else 3, *size), f"images of {size[0]}x{size[1]}"
+                         " pixels")
+        self.root, self.size, self.gray = Path(root), tuple(size), gray
+
+    def row_keys(self) -> list[bytes]:
+        """The files' bytes hashed (not their pixels: decoding a folder larger than
+        memory to count duplicates would read it all twice). Byte-identical copies are
+        what a duplicated folder holds."""
+        return [hashlib.blake2b(f.read_bytes(), digest_size=16).digest() for f in self.items]
+
+    def decode(self, items: list[Path]) -> np.ndarray:
+        out = np.empty((len(items), *self.row_shape), dtype=np.float32)
+        for i, f in enumerate(items):
+            out[i] = _conform(_read_image(f, self.root), self.size, self.gray)
+        return out
 
 
 # --- IDX (MNIST, Fashion-MNIST) -------------------------------------------------------
@@ -535,7 +580,7 @@ class ImagePreprocessing:
         if self.shape is None:
             raise RuntimeError("ImagePreprocessing.transform called before fit")
         records: Any = ds.records
-        if not isinstance(records, np.ndarray) or records.ndim != 4:
+        if not isinstance(records, (np.ndarray, LazyRows)) or records.ndim != 4:
             raise DataError(f"expected images, got {ds.modality} data")
         theirs = tuple(records.shape[1:])
         if theirs != self.shape:

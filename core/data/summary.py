@@ -75,7 +75,10 @@ def _memory(ds: Dataset, split: Split | None, input_shape: list[int]) -> dict[st
     rows = max(sizes.values(), default=0)
     outputs = (len(ds.class_names or ()) if ds.task == "classification"
                else math.prod(input_shape) if ds.info.get("reconstruct") else 1)
-    return {"encoded": encoded_bytes(tuple(input_shape), len(ds), sizes.get("train", 0)),
+    streamed = bool(ds.info.get("streamed"))  # read from disk batch by batch: not held
+    return {"encoded": 0 if streamed else encoded_bytes(tuple(input_shape), len(ds),
+                                                        sizes.get("train", 0)),
+            "streamed": int(streamed),
             "measuring": MEASURE_CELL_BYTES * rows * max(outputs, 1),
             "budget": memory_budget()}
 
@@ -106,7 +109,7 @@ def _modality_facts(ds: Dataset) -> dict[str, Any]:
             "length_max": int(lengths.max()),
         }
     if ds.modality == "image":
-        shape = np.asarray(ds.records).shape
+        shape = ds.records.shape  # type: ignore[union-attr]  # a LazyRows: nothing decoded
         return {"image_size": [int(shape[2]), int(shape[3])], "channels": int(shape[1])}
     frame: pd.DataFrame = ds.records  # type: ignore[assignment]
     missing = frame.isna().sum()
@@ -184,7 +187,9 @@ def format_summary(d: dict[str, Any]) -> str:
         rows.append(("split", ", ".join(f"{k} {v}" for k, v in d["split"].items())))
     if "memory" in d:
         m = d["memory"]
-        rows.append(("memory", f"{human_bytes(m['encoded'])} to encode, about"
+        held = "streamed from disk" if m.get("streamed") else \
+            f"{human_bytes(m['encoded'])} to encode"
+        rows.append(("memory", f"{held}, about"
                                f" {human_bytes(m['measuring'])} to measure a trained network;"
                                f" budget {human_bytes(m['budget'])}"))
     width = max(len(k) for k, _ in rows)

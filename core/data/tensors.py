@@ -14,6 +14,7 @@ import numpy as np
 
 from core.budget import check_budget
 from core.data.dataset import Dataset, Split, Task
+from core.data.lazy import LazyRows, is_lazy
 from core.errors import DataError
 
 
@@ -32,11 +33,11 @@ class TensorData:
     pictures, e.g. the bottleneck's embedding; other tasks leave them None.
     """
 
-    X_train: np.ndarray
+    X_train: np.ndarray | LazyRows  # LazyRows: streamed from disk (``core.data.lazy``)
     y_train: np.ndarray
-    X_val: np.ndarray
+    X_val: np.ndarray | LazyRows
     y_val: np.ndarray
-    X_test: np.ndarray
+    X_test: np.ndarray | LazyRows
     y_test: np.ndarray
     task: Task
     n_outputs: int
@@ -50,6 +51,11 @@ class TensorData:
     labels_test: np.ndarray | None = None
     label_names: list[str] | None = None
     layout: str = ""  # what the inputs are (``input_layout``); "" when not known
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the inputs are read from disk batch by batch (``core.data.lazy``)."""
+        return is_lazy(self.X_train)
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.X_train), "val": len(self.X_val), "test": len(self.X_test)}
@@ -155,8 +161,10 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
         raise DataError("the training split is empty; lower the validation/test fractions")
     preprocessing.fit(ds, split.train)
     ydt = np.int64 if ds.task == "classification" else np.float32
-    check_budget(encoded_bytes(preprocessing.input_shape, len(ds), len(split.train),
-                               getattr(preprocessing, "augment", None) is not None),
+    streamed = is_lazy(ds.records)  # rows stay on disk: nothing is encoded here
+    augments = getattr(preprocessing, "augment", None) is not None
+    check_budget(0 if streamed else encoded_bytes(preprocessing.input_shape, len(ds),
+                                                  len(split.train), augments),
                  f"encoding {len(ds):,} samples of shape"
                  f" {' x '.join(map(str, preprocessing.input_shape))}", error=DataError)
 
@@ -167,7 +175,9 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
             shape = (0, *preprocessing.input_shape)
             return np.zeros(shape, dtype=np.float32), np.asarray(ds.targets[:0], dtype=ydt)
         sub = ds.subset(idx)
-        X = np.ascontiguousarray(preprocessing.transform(sub), dtype=np.float32)
+        X = preprocessing.transform(sub)
+        if not is_lazy(X):
+            X = np.ascontiguousarray(X, dtype=np.float32)
         notes.extend(f"{name}: {line}" for line in preprocessing.report())  # per transform
         return X, np.asarray(sub.targets, dtype=ydt)
 

@@ -365,7 +365,8 @@ def run_metrics(outcome: TrainingOutcome, onnx_diff: float | None = None,
         "n_params": result.n_params,
         "data": {"name": outcome.dataset.name, "modality": outcome.dataset.modality,
                  "source": prov.source if prov else None,
-                 "sha256": prov.sha256 if prov else None},
+                 "sha256": prov.sha256 if prov else None,
+                 "streamed": outcome.data.streamed},  # read from disk batch by batch
         "split_sizes": outcome.data.sizes(),
         "split_seed": outcome.split.seed,  # which samples are train / val / test
         "training_seed": outcome.config.seed,  # initial weights, batch order, baselines

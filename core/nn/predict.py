@@ -36,14 +36,19 @@ def predict(
     else:
         dev = torch.device(device)
         model.to(dev)
-    X = torch.as_tensor(np.asarray(X, dtype=np.float32) if not torch.is_tensor(X) else X)
+    lazy = hasattr(X, "rows")  # core.data.lazy.LazyRows: decoded a chunk at a time
+    if not lazy:
+        X = torch.as_tensor(np.asarray(X, dtype=np.float32) if not torch.is_tensor(X) else X)
     was_training = model.training
     model.eval()
     outs = []
     try:
         with torch.no_grad():
             for start in range(0, len(X), max(1, batch_size)):
-                outs.append(model(X[start:start + batch_size].to(dev)).float().cpu())
+                chunk = X[start:start + batch_size]
+                if lazy:
+                    chunk = torch.from_numpy(np.asarray(chunk))
+                outs.append(model(chunk.to(dev)).float().cpu())
     finally:
         model.train(was_training)
     out = torch.cat(outs) if outs else torch.zeros((0, 1))

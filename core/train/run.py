@@ -18,13 +18,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.data.dataset import Dataset, Split
+from core.data.lazy import is_lazy
 from core.data.load import check_trainable, load_dataset, naming_errors
 from core.data.options import EncodingOptions, LoadOptions
 from core.data.preprocessing import Preprocessing, make_preprocessing
 from core.data.splits import make_split
 from core.data.tensors import MEASURE_CELL_BYTES, TensorData, prepare_tensors
-from core.errors import SpecError, TrainError
+from core.errors import MendelError, SpecError, TrainError
 from core.nn.shapes import NetworkSummary, check, optimizer_state
 from core.nn.spec import NetworkSpec
 from core.progress import ProgressFn, StopFn
@@ -32,6 +35,7 @@ from core.train.checkpoint import Checkpoint, RunRecord
 from core.train.config import TrainConfig
 from core.train.control import RunControl
 from core.train.events import Event
+from core.train.stream import PREFETCH, WORKER_BYTES, stream_workers
 from core.train.trainer import RunResult, train_network
 
 Metrics = dict[str, float]
@@ -209,8 +213,13 @@ def run_memory(prepared: PreparedRun, config: TrainConfig,
 
     data = prepared.data
     arrays = [getattr(data, f"{x}_{side}") for x in "Xy" for side in ("train", "val", "test")]
-    held = sum(a.nbytes for a in arrays)
+    held = sum(0 if is_lazy(a) else a.nbytes for a in arrays)  # streamed rows stay on disk
     dev = resolve_device(config.device)
+    if data.streamed:  # the batches the decoding workers hold ahead, and their pinned copies
+        row = 4 * math.prod(data.input_shape)
+        batch = config.batch_for(len(data.X_train), dev.type) or len(data.X_train)
+        held += 2 * (stream_workers() * PREFETCH + 1) * batch * row
+        held += stream_workers() * WORKER_BYTES + WORKER_BYTES // 8  # and the forkserver
     n, n_val, outputs = len(data.X_train), len(data.X_val), data.n_outputs
     params = prepared.summary.total_params
     training = summary_memory(prepared.summary, config.batch_for(n, dev.type),
@@ -336,12 +345,18 @@ def fit_outcome_baselines(outcome: TrainingOutcome, which: Sequence[str] | None,
     names, skipped = resolve(which, outcome.data.task)
     outcome.notes += [f"{display_name(n)} skipped: it is for classification only"
                       for n in skipped]
-    fits = _within_budget(outcome, names)
+    data = outcome.data
+    if data.streamed and names:
+        try:
+            data = _decoded_for_baselines(outcome)
+        except MendelError as exc:
+            outcome.notes.append(f"baselines skipped: {exc}")
+            return
+    fits = _within_budget(outcome, data, names)
     if not fits and names:
         return
     try:
-        outcome.baseline = fit_baselines(outcome.data, outcome.config.seed, should_stop,
-                                         fits)
+        outcome.baseline = fit_baselines(data, outcome.config.seed, should_stop, fits)
     except TrainError as exc:  # e.g. one class in training: the network still ran
         outcome.notes.append(f"baselines skipped: {exc}")
     notes = {name: entry.get("notes") or [] for name, entry in outcome.baseline.items()}
@@ -352,7 +367,29 @@ def fit_outcome_baselines(outcome: TrainingOutcome, which: Sequence[str] | None,
                       for n in said if n not in shared]  # e.g. which naive Bayes ran
 
 
-def _within_budget(outcome: TrainingOutcome, names: list[str]) -> list[str]:
+def _decoded_for_baselines(outcome: TrainingOutcome) -> TensorData:
+    """Streamed data (``core.data.lazy``) decoded for the classic models, which need the
+    pixels in memory: the seeded sample of training rows they would fit on anyway
+    (``sample_rows``), and the validation and test rows whole, so their test figures are
+    on the network's own test split. Refused when that is over the memory budget."""
+    from dataclasses import replace
+
+    from core.classic.baselines import sample_rows
+
+    data = outcome.data
+    n = len(data.X_train)
+    k = min(n, sample_rows(data.input_shape))
+    rows = np.sort(np.random.default_rng(outcome.config.seed).choice(n, k, replace=False))
+    decoded = replace(data, X_train=data.X_train.rows(rows), y_train=data.y_train[rows],
+                      X_val=np.asarray(data.X_val), X_test=np.asarray(data.X_test))
+    if k < n:
+        outcome.notes.append(f"baselines: fitted on a random {k:,} of the {n:,} training "
+                             "samples (the data is streamed)")
+    return decoded
+
+
+def _within_budget(outcome: TrainingOutcome, data: TensorData,
+                   names: list[str]) -> list[str]:
     """The baselines of ``names`` that fit in the memory budget (each fits alone, after
     the one before it is gone); each other one becomes a note saying why it was skipped
     (a forest of 100 trees on 10,000 classes would need tens of gigabytes)."""
@@ -361,7 +398,6 @@ def _within_budget(outcome: TrainingOutcome, names: list[str]) -> list[str]:
     from core.classic.baselines import baseline_memory
     from core.errors import MendelError
 
-    data = outcome.data
     held = sum(getattr(data, f"{x}_{s}").nbytes for x in "Xy" for s in ("train", "val", "test"))
     fits = []
     for name in names:

@@ -48,6 +48,7 @@ import torch.nn.functional as F
 import torch.optim
 from torch import nn
 
+from core.data.lazy import is_lazy
 from core.data.tensors import TensorData
 from core.errors import MendelError, TrainError
 from core.nn.spec import NetworkSpec
@@ -74,6 +75,7 @@ from core.train.events import (
     RunStarted,
 )
 from core.train.precision import backward_and_step, choose_precision
+from core.train.stream import Feed, first_rows
 
 log = logging.getLogger(__name__)
 
@@ -332,13 +334,16 @@ class Trainer:
         model = self.model.to(dev)
         classes = data.task == "classification"
 
-        def tensors(X: np.ndarray, y: np.ndarray, what: str) -> tuple[torch.Tensor, torch.Tensor]:
-            X = np.ascontiguousarray(X, dtype=np.float32)
-            row = _first_nonfinite_row(X)
-            if row is not None:
-                raise TrainError(f"the encoded {what} inputs contain NaN or infinite values"
-                                 f" (row {row + 1}); check the data's missing values")
-            Xt = torch.from_numpy(X).to(dev)
+        def tensors(X: Any, y: np.ndarray, what: str) -> tuple[Any, torch.Tensor]:
+            if is_lazy(X):  # read from disk batch by batch (core.train.stream)
+                Xt = X
+            else:
+                X = np.ascontiguousarray(X, dtype=np.float32)
+                row = _first_nonfinite_row(X)
+                if row is not None:
+                    raise TrainError(f"the encoded {what} inputs contain NaN or infinite "
+                                     f"values (row {row + 1}); check the data's missing values")
+                Xt = torch.from_numpy(X).to(dev)
             if classes:
                 y = np.asarray(y, dtype=np.int64)
                 if len(y) and (y.min() < 0 or y.max() >= data.n_outputs):
@@ -370,9 +375,10 @@ class Trainer:
         l1, l2, clip = c.l1, c.l2, c.grad_clip
         result.n_params = sum(p.numel() for p in model.parameters())
 
+        feed = Feed({"train": X, "val": Xv}, dev) if is_lazy(X) else None
         model.eval()
         with torch.no_grad():
-            probe = model(X[:2])
+            probe = model(first_rows(X, 2, dev) if feed is not None else X[:2])
         if probe.dim() != 2 or probe.shape[1] != data.n_outputs:
             raise TrainError(f"the network outputs shape {tuple(probe.shape[1:])} per sample,"
                              f" but this task needs {data.n_outputs} value(s)")
@@ -425,14 +431,20 @@ class Trainer:
         first_loss: float | None = None  # the first batch's, before any step of this call
         try:
             for epoch in range(start_epoch + 1, c.epochs + 1):
-                perm = None if full_batch else torch.randperm(n, generator=gen).to(dev)
+                perm = None if full_batch else torch.randperm(n, generator=gen)
+                streamed = None if feed is None else feed.train_batches(perm, n, bounds)
+                if perm is not None:
+                    perm = perm.to(dev)
                 losses: list[torch.Tensor] = []
                 outs: list[torch.Tensor] = []
                 for b, (s, e) in enumerate(bounds):
                     if control is not None and not control.wait_before_batch():
                         raise _Stop("stopped", f"stopped by the user in epoch {epoch}"
                                                f" after {b} of {nb} batches")
-                    if perm is None:
+                    if streamed is not None:  # decoded by the loader's workers
+                        xb = next(streamed)
+                        yb = y if perm is None else y[perm[s:e]]
+                    elif perm is None:
                         xb, yb = X, y
                     else:
                         idx = perm[s:e]
@@ -489,7 +501,8 @@ class Trainer:
                 val_loss, val_metrics = None, {}
                 if n_val:
                     with precision.autocast(dev):
-                        val_out = _forward_all(model, Xv, batch_size).float()
+                        val_out = (_forward_all(model, Xv, batch_size) if feed is None else
+                                   feed.forward_all(model, "val", n_val, batch_size)).float()
                     val_loss = float(loss_fn(val_out, yv))
                     val_metrics = _quick_metrics(val_out, yv, classes, yv_ss)
                 lr = float(opt.param_groups[0]["lr"])
@@ -544,6 +557,9 @@ class Trainer:
             result.message = f"best {monitor_name} {best_loss:.4g} at epoch {best_epoch}"
         except _Stop as stop:
             result.stopped_because, result.message = stop.reason, stop.message
+        finally:
+            if feed is not None:
+                feed.close()  # the decoding workers end with the run, not at collection
         last = result.checkpoint
         if ckpt_dir is not None and not ckpt_trouble and last is not None and (
                 last.epoch > written):

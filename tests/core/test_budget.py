@@ -154,13 +154,20 @@ def test_a_header_claiming_billions_of_pixels_is_refused_clearly(tmp_path: Path)
 
 
 def test_the_folders_tensor_is_checked_before_it_is_made(tmp_path: Path) -> None:
+    from core.data.lazy import is_lazy, set_streaming
     from core.data.options import LoadOptions
 
     root = _folder(tmp_path / "pics", n=20)
     set_memory_budget("1G")
-    with pytest.raises(DataError, match="pics: 40 images of 4096x4096 pixels in grayscale "
-                                        "needs about 2.5 GB"):
-        load_image_folder(root, LoadOptions(image_size=(4096, 4096)))
+    set_streaming("never")  # decoded whole, as asked: over the budget, refused first
+    try:
+        with pytest.raises(DataError, match="pics: 40 images of 4096x4096 pixels in "
+                                            "grayscale needs about 2.5 GB"):
+            load_image_folder(root, LoadOptions(image_size=(4096, 4096)))
+    finally:
+        set_streaming(None)
+    # by default such a folder is larger than memory: read from disk while training
+    assert is_lazy(load_image_folder(root, LoadOptions(image_size=(4096, 4096))).records)
 
 
 # --- labels before outputs ---------------------------------------------------------------------

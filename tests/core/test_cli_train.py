@@ -263,7 +263,7 @@ def test_each_flag_parses_into_the_train_config() -> None:
             "--plateau-patience", "2", "--l1", "0.001", "--l2", "0.002", "--grad-clip", "1.5",
             "--early-stopping", "4", "--min-delta", "0.01", "--no-restore-best", "--seed", "11",
             "--no-deterministic",
-            "--device", "cpu", "--batch-event-hz", "5", "--checkpoint-every", "3",
+            "--device", "cpu", "--amp", "--batch-event-hz", "5", "--checkpoint-every", "3",
             "--augment", "hflip,noise=0.1"]
     config = config_from_args(_train_flags_parser().parse_args(argv))
     expected = TrainConfig(
@@ -273,7 +273,7 @@ def test_each_flag_parses_into_the_train_config() -> None:
         gamma=0.25,
         plateau_patience=2, l1=0.001, l2=0.002, grad_clip=1.5, early_stopping=4,
         min_delta=0.01, restore_best=False, seed=11, deterministic=False, device="cpu",
-        batch_event_hz=5.0,
+        amp=True, batch_event_hz=5.0,
         checkpoint_every=3, augment={"hflip": True, "noise": 0.1})
     assert config == expected
     changed = {f.name for f in fields(TrainConfig) if getattr(config, f.name)
