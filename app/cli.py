@@ -15,7 +15,7 @@ from core.errors import MendelError
 
 # module name under app.commands -> registers one or more sub-commands
 COMMAND_MODULES = ("inspect", "train", "predict", "classic", "kmers", "runs", "select",
-                   "lrfind", "explain")
+                   "lrfind", "explain", "export_script")
 
 
 def build_parser() -> argparse.ArgumentParser:

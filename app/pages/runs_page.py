@@ -208,7 +208,10 @@ class RunsPage(Page):
                 ("Note\u2026", self.edit_note, "Write a note on the selected run"),
                 ("Star", self.toggle_star, "Mark the selected runs (sort by ★ to find them)"),
                 ("Delete\u2026", self.delete, "Move the selected runs to the project's trash"),
-                ("Export table\u2026", self.export_csv, "Save the runs table as CSV")):
+                ("Export table\u2026", self.export_csv, "Save the runs table as CSV"),
+                ("Export code\u2026", self.export_code, "Write the selected run as one "
+                 "standalone PyTorch training script (mendel export-script): the same "
+                 "network, data, split and training, no Mendel needed")):
             button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(slot)
@@ -320,6 +323,7 @@ class RunsPage(Page):
         for name in ("Star", "Delete"):
             self.buttons[name].setEnabled(n >= 1)
         self.buttons["Export table"].setEnabled(bool(self.rows))
+        self.buttons["Export code"].setEnabled(n == 1 and not runs[0].problem)
 
     # -- overlay and diff --------------------------------------------------------------------
     def show_selected(self) -> None:
@@ -467,6 +471,27 @@ class RunsPage(Page):
             Path(path).write_text(runs_table_csv(self.rows), encoding="utf-8")
         except OSError as exc:
             self.message_bar.show_error(f"{display(path)}: {write_problem(path, exc)}")
+
+    def export_code(self, path: str | None = None) -> None:
+        """The selected run as a standalone training script (``core.export.script``; a
+        demo run's rows go beside it as a CSV). It reads the run folder and writes a text
+        file, well under a second for the networks Mendel builds, so no worker."""
+        runs = self.selected()
+        if len(runs) != 1:
+            return
+        if not isinstance(path, str):
+            path, _ = QFileDialog.getSaveFileName(self, "Export code", "train.py",
+                                                  "Python script (*.py)")
+            if not path:
+                return
+        from core.export.script import export_script
+
+        try:
+            report = export_script(runs[0].path, path)
+        except (MendelError, OSError) as exc:
+            self.message_bar.show_error(str(exc))
+            return
+        self.message_bar.show_message(report.text(), "success")
 
     def _do(self, fn: Any, *args: Any, refresh: bool = True) -> None:
         try:
