@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-hostile lint bench screenshots clean venv
+.PHONY: run test test-hostile lint bench screenshots clean venv package package-test
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb $(PY) -m app.screenshots resources/screenshots
+
+# The desktop bundle dist/Mendel/ (PyInstaller, one folder; packaging/README.md). Slow
+# (minutes) and large (about a gigabyte, mostly PyTorch): not part of `make test`.
+package: $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e ".[package]"
+	@start=$$(date +%s); \
+	$(PY) -m PyInstaller packaging/mendel.spec --noconfirm --log-level WARN \
+		--distpath dist --workpath build/pyinstaller && \
+	echo "built dist/Mendel in $$(( $$(date +%s) - start )) s, $$(du -sh dist/Mendel | cut -f1)"
+
+# Runs the built program, not the sources: --version, inspect, one epoch of training and
+# the window opened offscreen and closed (packaging/package_test.py).
+package-test:
+	$(PY) packaging/package_test.py dist/Mendel
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

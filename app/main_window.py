@@ -26,7 +26,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
-    QIcon,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.icon import app_icon
 from app.jobs import JobRunner, error_text
 from app.pages import page_class, page_names
 from app.pages.page import Page
@@ -68,6 +68,7 @@ from core.train.config import TrainConfig
 
 DEMO_SOURCE = "demo:spiral"  # `mendel --demo`: Playground's spiral, trains in seconds
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+DESKTOP_ID = "org.mendel.Mendel"  # packaging/linux/org.mendel.Mendel.desktop
 PREFERRED_SIZE = (1360, 860)
 CLOSE_JOIN_MS = 1500  # closing waits this long in all for the workers to end
 SCREEN_MARGIN = 16  # room around the window on a small screen
@@ -96,9 +97,7 @@ class MainWindow(QMainWindow):
         self.export_job.failed.connect(self._on_export_failed)
         self.setWindowTitle("Mendel")
         self.setAcceptDrops(True)
-        icon = RESOURCES / "icons" / "mendel.svg"
-        if icon.exists():
-            self.setWindowIcon(QIcon(str(icon)))
+        self.setWindowIcon(app_icon())
 
         self.pages: dict[str, Page] = {}
         self.nav = QListWidget()
@@ -452,7 +451,10 @@ class MainWindow(QMainWindow):
 
     # -- help ----------------------------------------------------------------------------------
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Mendel", about_html())
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Mendel", about_html(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(app_icon().pixmap(64))
+        box.exec()
 
     def show_shortcuts(self) -> None:
         html = "".join(f"<tr><td>{name}</td><td style='padding-left:16px'><b>{key}</b></td>"
@@ -629,6 +631,8 @@ def run_gui(argv: list[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland matches the window to its .desktop entry
     from app.settings import apply_memory_budget_setting
 
     apply_memory_budget_setting()  # the budget saved in Preferences, once the names are set
@@ -642,8 +646,16 @@ def run_gui(argv: list[str]) -> int:
     window.show()
     source = parse_argv(argv)
     if source is not None:
+        # pandas imported here first: a loader thread and the pages importing it at the
+        # same moment met a half-initialised pandas ("cannot import name 'GroupByApply'")
+        import pandas  # noqa: F401
+        import pandas.api.types  # noqa: F401
+
         window.open_source(source)
     QTimer.singleShot(50, lambda: window.finish_startup(source))  # after the first paint
+    quit_after = os.environ.get("MENDEL_QUIT_AFTER_MS", "")
+    if quit_after.isdigit():  # `make package-test`: open, wait, close as a user would
+        QTimer.singleShot(int(quit_after), window.close)
     code = int(app.exec())
     collector.stop()
     return leave(code)
