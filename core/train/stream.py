@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from core.data.lazy import LazyRows
@@ -93,16 +92,11 @@ class Feed:
         order = np.arange(n) if perm is None else perm.cpu().numpy()
         return self._read([("train", order[s:e].tolist()) for s, e in bounds])
 
-    def forward_all(self, model: nn.Module, split: str, n: int, chunk: int) -> torch.Tensor:
-        """Outputs for every row of ``split`` in eval mode (as ``trainer._forward_all``)."""
-        chunk = max(chunk, 256)
-        keys = [(split, list(range(i, min(i + chunk, n)))) for i in range(0, n, chunk)]
-        model.eval()
-        try:
-            with torch.no_grad():
-                return torch.cat([model(x) for x in self._read(keys)])
-        finally:
-            model.train()
+    def chunks(self, split: str, chunk: int) -> Iterator[torch.Tensor]:
+        """Every row of ``split`` in order, ``chunk`` rows at a time (validation)."""
+        n = len(self.loader.dataset.splits[split])  # type: ignore[attr-defined]
+        return self._read([(split, list(range(i, min(i + chunk, n))))
+                           for i in range(0, n, chunk)])
 
     def close(self) -> None:
         """End the workers now (not when the loader is collected)."""

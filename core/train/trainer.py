@@ -501,8 +501,7 @@ class Trainer:
                 val_loss, val_metrics = None, {}
                 if n_val:
                     with precision.autocast(dev):
-                        val_out = (_forward_all(model, Xv, batch_size) if feed is None else
-                                   feed.forward_all(model, "val", n_val, batch_size)).float()
+                        val_out = _forward_all(model, Xv, batch_size, feed).float()
                     val_loss = float(loss_fn(val_out, yv))
                     val_metrics = _quick_metrics(val_out, yv, classes, yv_ss)
                 lr = float(opt.param_groups[0]["lr"])
@@ -708,13 +707,17 @@ def _first_bad(losses: list[torch.Tensor]) -> int:
     return finite.index(False) if False in finite else len(finite) - 1
 
 
-def _forward_all(model: nn.Module, X: torch.Tensor, chunk: int) -> torch.Tensor:
-    """Outputs for all rows in eval mode, in chunks the size of a training batch or more."""
+def _forward_all(model: nn.Module, X: torch.Tensor | None, chunk: int,
+                 feed: Feed | None = None, split: str = "val") -> torch.Tensor:
+    """Outputs for all rows in eval mode, in chunks the size of a training batch or more:
+    slices of ``X`` on the device, or ``split``'s rows read by ``feed`` (streamed)."""
     chunk = max(chunk, 256)
     model.eval()
     try:
         with torch.no_grad():
-            return torch.cat([model(X[i:i + chunk]) for i in range(0, len(X), chunk)])
+            chunks = (feed.chunks(split, chunk) if feed is not None else
+                      (X[i:i + chunk] for i in range(0, len(X), chunk)))  # type: ignore[arg-type]
+            return torch.cat([model(x) for x in chunks])
     finally:
         model.train()
 
