@@ -79,7 +79,10 @@ class Feed:
         self.loader = DataLoader(
             _Rows(splits), sampler=self.batches, batch_size=None, num_workers=workers,
             pin_memory=device.type == "cuda", persistent_workers=workers > 0,
-            prefetch_factor=PREFETCH if workers else None, multiprocessing_context=context)
+            prefetch_factor=PREFETCH if workers else None, multiprocessing_context=context,
+            # its own generator: the workers' base seed is drawn from it, not from torch's
+            # global one, which would shift every dropout mask after the first epoch
+            generator=torch.Generator().manual_seed(0))
 
     def _read(self, keys: list[tuple[str, list[int]]]) -> Iterator[torch.Tensor]:
         self.batches.keys = keys
