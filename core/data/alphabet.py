@@ -44,20 +44,21 @@ def _table(letters: Iterable[str]) -> np.ndarray:
     return table
 
 
-_VALID = {"nucleotide": _table(_NUCLEOTIDE_LETTERS), "protein": _table(_PROTEIN_LETTERS)}
+VALID_LETTERS = {"nucleotide": _table(_NUCLEOTIDE_LETTERS), "protein": _table(_PROTEIN_LETTERS)}
 _PLAIN_NUCLEOTIDE = _table("ACGTUN")
 # 1 for every byte a family rejects: translate + find locates the first one in one C pass.
-_BAD_MARKS = {family: (~valid).astype(np.uint8).tobytes() for family, valid in _VALID.items()}
+_BAD_MARKS = {family: (~valid).astype(np.uint8).tobytes()
+              for family, valid in VALID_LETTERS.items()}
 # What may sit in packed sequences besides letters: the NUL separator, a protein's final stop.
 _PACKED_EXTRA = {"nucleotide": _table("\0"), "protein": _table("\0*")}
 _COMMON = b"ACGT"
 _COUNT_CHUNK = 1 << 20  # bytes compared or bincounted at once (bounds temporary memory)
 # ASCII whitespace as str.split() sees it, and lower -> upper case, for bytes.translate.
-_WHITESPACE = bytes(b for b in range(128) if chr(b).isspace())
+WHITESPACE = bytes(b for b in range(128) if chr(b).isspace())
 _UPPER = bytes.maketrans(bytes(range(97, 123)), bytes(range(65, 91)))
 
 
-def _byte_counts(data: bytes) -> np.ndarray:
+def byte_counts(data: bytes) -> np.ndarray:
     """How often each byte value occurs in ``data``.
 
     ``np.bincount`` widens every byte to 8 bytes, so A, C, G and T (most of any nucleotide
@@ -82,7 +83,7 @@ def _letter_counts(seqs: Iterable[str]) -> np.ndarray:
     (non-ASCII ignored)."""
     counts = np.zeros(256, dtype=np.int64)
     for chunk in _chunks(seqs, 1 << 24):
-        counts += _byte_counts(chunk.encode("ascii", "ignore"))
+        counts += byte_counts(chunk.encode("ascii", "ignore"))
     counts[ord("A") : ord("Z") + 1] += counts[ord("a") : ord("z") + 1]
     counts[ord("a") : ord("z") + 1] = 0
     return counts
@@ -102,13 +103,13 @@ def _chunks(seqs: Iterable[str], size: int) -> Iterable[str]:
         yield "".join(batch)
 
 
-def _alphabet_from_counts(counts: np.ndarray) -> str:
+def alphabet_from_counts(counts: np.ndarray) -> str:
     letters = counts.copy()
     letters[~_table("ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = 0
     total = int(letters.sum())
     if total == 0:
         return "DNA"
-    only_iupac = not letters[~_VALID["nucleotide"]].any()
+    only_iupac = not letters[~VALID_LETTERS["nucleotide"]].any()
     plain = int(letters[_PLAIN_NUCLEOTIDE].sum())
     # Ambiguity letters are rare in real nucleotide data; a protein made only of letters
     # that are also IUPAC codes (A, C, G, T, D, H, K, ...) is far from 75 % ACGTUN.
@@ -124,7 +125,7 @@ def detect_alphabet(seqs: Iterable[str]) -> str:
     Nucleotide when every letter is an IUPAC nucleotide code and at least 75 % are plain
     A/C/G/T/U/N; RNA when it holds U and no T. Anything else is protein.
     """
-    return _alphabet_from_counts(_letter_counts(seqs))
+    return alphabet_from_counts(_letter_counts(seqs))
 
 
 def looks_like_sequences(values: Sequence[str]) -> bool:
@@ -140,16 +141,16 @@ def looks_like_sequences(values: Sequence[str]) -> bool:
     if not cells or not all(c.isascii() and c.isalpha() for c in cells):
         return False
     counts = _letter_counts(cells)
-    if counts[~(_VALID["nucleotide"] | _VALID["protein"])].any():
+    if counts[~(VALID_LETTERS["nucleotide"] | VALID_LETTERS["protein"])].any():
         return False
     median = float(np.median([len(c) for c in cells]))
-    if _alphabet_from_counts(counts) in ("DNA", "RNA"):
+    if alphabet_from_counts(counts) in ("DNA", "RNA"):
         return median >= 8
     return median >= 20
 
 
 _NOT_NUCLEOTIDE = re.compile(r"[^ACGTUN]")
-_MIN_NUCLEOTIDE_LOOK = 8  # shorter runs of A/C/G/T/N letters are ordinary peptides too
+MIN_NUCLEOTIDE_LOOK = 8  # shorter runs of A/C/G/T/N letters are ordinary peptides too
 
 
 def mixed_alphabet_warning(seqs: Sequence[str], alphabet: str) -> str | None:
@@ -162,10 +163,15 @@ def mixed_alphabet_warning(seqs: Sequence[str], alphabet: str) -> str | None:
     """
     if alphabet != "protein" or not seqs:
         return None
-    dna = sum(1 for s in seqs if len(s) >= _MIN_NUCLEOTIDE_LOOK and not _NOT_NUCLEOTIDE.search(s))
+    dna = sum(1 for s in seqs if len(s) >= MIN_NUCLEOTIDE_LOOK and not _NOT_NUCLEOTIDE.search(s))
+    return mixed_alphabet_note(dna, len(seqs))
+
+
+def mixed_alphabet_note(dna: int, n: int) -> str | None:
+    """The warning of ``mixed_alphabet_warning`` for ``dna`` DNA-like records of ``n``."""
     if not dna:
         return None
-    return (f"{dna} of {len(seqs)} sequences look like DNA/RNA (only A, C, G, T, U, N), but"
+    return (f"{dna} of {n} sequences look like DNA/RNA (only A, C, G, T, U, N), but"
             " the others hold amino-acid letters, so all are read as protein; keep DNA and"
             " protein in separate files")
 
@@ -215,7 +221,7 @@ def bad_letter_message(ch: str) -> str:
 
 def squeeze(text: bytes) -> bytes:
     """ASCII sequence text upper-cased with whitespace removed (one C pass; NUL bytes kept)."""
-    return text.translate(_UPPER, _WHITESPACE)
+    return text.translate(_UPPER, WHITESPACE)
 
 
 def clean_packed(blobs: Sequence[bytes], count: int) -> tuple[list[str], str] | None:
@@ -229,10 +235,10 @@ def clean_packed(blobs: Sequence[bytes], count: int) -> tuple[list[str], str] | 
     """
     counts = np.zeros(256, dtype=np.int64)
     for blob in blobs:
-        counts += _byte_counts(blob)
-    alphabet = _alphabet_from_counts(counts)
+        counts += byte_counts(blob)
+    alphabet = alphabet_from_counts(counts)
     family = "protein" if alphabet == "protein" else "nucleotide"
-    if counts[~(_VALID[family] | _PACKED_EXTRA[family])].any():
+    if counts[~(VALID_LETTERS[family] | _PACKED_EXTRA[family])].any():
         return None
     seqs: list[str] = []
     for blob in blobs:

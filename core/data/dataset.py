@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from core.data.lazy import LazyRows
+from core.data.lazy import LazyItems
 from core.progress import Cancelled
 
 if TYPE_CHECKING:  # pandas takes 0.4 s to import; the window must show before that
@@ -48,16 +48,18 @@ class Dataset:
 
     records:
       - sequence: ``list[str]``, upper-case, RNA ``U`` already read as ``T`` when the
-        alphabet is DNA/RNA (so DNA models accept both);
+        alphabet is DNA/RNA (so DNA models accept both); a FASTA file too large to hold
+        is a ``core.data.fasta_index.SequenceRecords`` (read at its offsets on demand);
       - tabular: ``pandas.DataFrame`` of feature columns only (may hold NaN, text);
-      - image: ``numpy.ndarray`` float32 of shape (N, C, H, W), values in [0, 1].
+      - image: ``numpy.ndarray`` float32 of shape (N, C, H, W), values in [0, 1], or a
+        ``core.data.lazy.LazyRows`` of them (a folder too large to decode whole).
     targets: int64 class indices (classification) or float32 values (regression).
     """
 
     name: str
     modality: Modality
     task: Task
-    records: list[str] | pd.DataFrame | np.ndarray | LazyRows
+    records: list[str] | pd.DataFrame | np.ndarray | LazyItems
     targets: np.ndarray
     ids: list[str]
     class_names: list[str] | None = None
@@ -101,13 +103,21 @@ class Dataset:
             return int(np.prod(input_shape))
         return self.n_outputs
 
+    def sequence_lengths(self) -> np.ndarray:
+        """Letters of each sequence record (int64); an indexed file's are known without
+        reading it (``core.data.fasta_index``)."""
+        lengths = getattr(self.records, "lengths", None)
+        if lengths is not None:
+            return np.asarray(lengths, dtype=np.int64)
+        return np.fromiter(map(len, self.records), dtype=np.int64, count=len(self.records))
+
     def subset(self, idx: np.ndarray) -> Dataset:
         """The same dataset restricted to ``idx`` (for previews, k-fold, prediction)."""
         idx = np.asarray(idx, dtype=np.int64)
         if is_frame(self.records):
             records: Any = self.records.iloc[idx].reset_index(drop=True)
-        elif isinstance(self.records, (np.ndarray, LazyRows)):
-            records = self.records[idx]  # a LazyRows: the same files, nothing decoded
+        elif isinstance(self.records, (np.ndarray, LazyItems)):
+            records = self.records[idx]  # read from disk: the same files, nothing decoded
         else:
             records = [self.records[i] for i in idx]
         return Dataset(

@@ -34,6 +34,7 @@ from core.data.alphabet import (
     detect_alphabet,
 )
 from core.data.dataset import Dataset
+from core.data.lazy import LazyItems, LazyRows, is_lazy_records
 from core.data.options import EncodingOptions
 from core.errors import DataError
 
@@ -372,27 +373,36 @@ class SequencePreprocessing:
     def fit(self, ds: Dataset, train_idx: np.ndarray) -> None:
         self._check_alphabet(ds)
         if self.encoding in ("onehot", "integer") and self.length is None:
-            longest = max((len(ds.records[i]) for i in train_idx), default=1)
+            train = ds.sequence_lengths()[np.asarray(train_idx, dtype=np.int64)]
+            longest = int(train.max()) if len(train) else 1
             self.length = max(1, min(longest, self.max_length))
 
-    def transform(self, ds: Dataset) -> np.ndarray:
+    def transform(self, ds: Dataset) -> np.ndarray | LazyRows:
+        """The encoded records; those of a file too large to hold stay on disk: an
+        ``EncodedSequences`` that encodes the rows asked for (``core.data.lazy``)."""
         self._check_alphabet(ds)
-        seqs: list[str] = ds.records  # type: ignore[assignment]
+        self._report = []
+        if self.encoding != "kmer":
+            if self.length is None:
+                raise RuntimeError("SequencePreprocessing.transform called before fit")
+            lengths = ds.sequence_lengths()
+            padded = int((lengths < self.length).sum())
+            truncated = int((lengths > self.length).sum())
+            if padded or truncated:
+                self._report = [f"{padded} sequences padded and {truncated} truncated to"
+                                f" length {self.length}"]
+        if is_lazy_records(ds.records):
+            return EncodedSequences(ds.records, self)  # type: ignore[arg-type]
+        return self.encode(ds.records)  # type: ignore[arg-type]
+
+    def encode(self, seqs: Sequence[str]) -> np.ndarray:
+        """The fitted encoding of cleaned sequences (nothing reported)."""
         if self.encoding == "kmer":
-            self._report = []
             return kmer_profile(
                 seqs, self.k, self.alphabet, self.normalize, self.both_strands, sparse=False
             )
         if self.length is None:
-            raise RuntimeError("SequencePreprocessing.transform called before fit")
-        lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-        padded = int((lengths < self.length).sum())
-        truncated = int((lengths > self.length).sum())
-        self._report = (
-            [f"{padded} sequences padded and {truncated} truncated to length {self.length}"]
-            if padded or truncated
-            else []
-        )
+            raise RuntimeError("SequencePreprocessing.encode called before fit")
         if self.encoding == "integer":
             return integer_codes(seqs, self.alphabet, self.length)
         return one_hot(seqs, self.alphabet, self.length)
@@ -431,15 +441,19 @@ class SequencePreprocessing:
         """
         if not self.rc_augment or self.alphabet == "protein":
             return X, y
+        if self.encoding == "kmer" and self.both_strands:
+            return X, y
+        if isinstance(X, EncodedSequences):  # streamed: the flipped rows are encoded later
+            return X.with_reverse_complements(), np.concatenate((y, y))
+        return np.concatenate((X, self.flip(X))), np.concatenate((y, y))
+
+    def flip(self, X: np.ndarray) -> np.ndarray:
+        """The reverse complements of encoded nucleotide rows ``X``."""
         if self.encoding == "kmer":
-            if self.both_strands:
-                return X, y
-            flipped = X[:, _rc_permutation(self.k)]
-        elif self.encoding == "integer":
-            flipped = reverse_complement_codes(X)
-        else:
-            flipped = reverse_complement_onehot(X)
-        return np.concatenate((X, flipped)), np.concatenate((y, y))
+            return X[:, _rc_permutation(self.k)]
+        if self.encoding == "integer":
+            return reverse_complement_codes(X)
+        return reverse_complement_onehot(X)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -465,6 +479,34 @@ class SequencePreprocessing:
 
     def report(self) -> list[str]:
         return list(self._report)
+
+
+class EncodedSequences(LazyRows):
+    """Encoded rows of sequences read from disk (``core.data.fasta_index``), encoded by a
+    fitted ``SequencePreprocessing`` when asked: what the trainer streams.
+
+    ``items`` are the records' numbers; ``-1 - r`` stands for the reverse complement of
+    record ``r`` (``augment``), so the augmented training set is still on disk.
+    """
+
+    def __init__(self, records: LazyItems, preprocessing: SequencePreprocessing) -> None:
+        length = preprocessing.length
+        super().__init__(np.asarray(records.items, dtype=np.int64), preprocessing.input_shape,
+                         "sequences" + (f" of length {length}" if length else ""))
+        self.records = records
+        self.preprocessing = preprocessing
+
+    def decode(self, items: Sequence[Any]) -> np.ndarray:
+        items = np.asarray(items, dtype=np.int64)
+        flipped = items < 0
+        X = self.preprocessing.encode(self.records.decode(np.where(flipped, -1 - items, items)))
+        if flipped.any():
+            X[flipped] = self.preprocessing.flip(X[flipped])
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def with_reverse_complements(self) -> EncodedSequences:
+        """These rows followed by their reverse complements."""
+        return self.with_items(np.concatenate((self.items, -1 - self.items)))
 
 
 def _alphabet_of(ds: Dataset) -> str:

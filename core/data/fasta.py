@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -54,10 +54,22 @@ from Bio import SeqIO
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 from Bio.SeqIO.QualityIO import FastqGeneralIterator
 
-from core.data.alphabet import clean_packed, clean_sequences, mixed_alphabet_warning, squeeze
+from core.budget import human_bytes
+from core.data.alphabet import (
+    MIN_NUCLEOTIDE_LOOK,
+    bad_letter_message,
+    clean_packed,
+    clean_sequences,
+    detect_alphabet,
+    mixed_alphabet_note,
+    mixed_alphabet_warning,
+    squeeze,
+)
 from core.data.dataset import Dataset, Provenance, sha256_of_path
+from core.data.fasta_index import FastaIndex, IndexProblem, index_fasta, record_blocks
 from core.data.files import check_source, display, open_regular
 from core.data.groups import header_fields, header_groups
+from core.data.lazy import is_lazy_records, should_stream
 from core.data.options import SEQUENCE_EXTENSIONS, LoadOptions
 from core.errors import DataError
 from core.progress import ProgressFn, StopFn, check_stop, report
@@ -102,8 +114,14 @@ def load_sequences(
     """A sequence Dataset from a file or a folder of files (see the module docstring)."""
     path = Path(path)
     files = _sequence_files(path) if path.is_dir() else [path]
-    fast = _read_fasta_fast(files, progress, should_stop)
-    recs = fast[0] if fast else _read_all(files, progress, should_stop)
+    index = _large_fasta_index(files, progress, should_stop)  # larger than memory
+    fast = None if index else _read_fasta_fast(files, progress, should_stop)
+    if index:
+        recs = _Records(titles=index.titles, file_of=index.file_of.tolist(),
+                        first_of_file=index.first_of_file, files=files,
+                        formats=["fasta"] * len(files))
+    else:
+        recs = fast[0] if fast else _read_all(files, progress, should_stop)
     ids = [t.split(None, 1)[0] if t.strip() else f"record{i + 1}"
            for i, t in enumerate(recs.titles)]
 
@@ -122,7 +140,10 @@ def load_sequences(
         ids, labels = _labels_from_headers(recs, ids)
         label_where, source = (lambda i: _where_header(recs, i)), "headers"
 
-    if fast:
+    seqs: Any
+    if index:
+        seqs, alphabet = index.records(), index.alphabet
+    elif fast:
         _, seqs, alphabet = fast
     else:
         seqs, alphabet = clean_sequences(recs.seqs, lambda i, pos: _where_letter(recs, i, pos))
@@ -138,7 +159,8 @@ def load_sequences(
             dropped.append(f"{len(labels) - len(kept)} records whose label is not a usable value"
                            f" (nan or inf, e.g. {where_first}) dropped")
             ids, labels = [ids[i] for i in kept], [labels[i] for i in kept]
-            seqs, titles = [seqs[i] for i in kept], [titles[i] for i in kept]
+            seqs = seqs[np.asarray(kept)] if index else [seqs[i] for i in kept]
+            titles = [titles[i] for i in kept]
             original = label_where
             label_where = lambda i: original(kept[i])  # noqa: E731 - the kept record's place
     if labels is None:
@@ -148,7 +170,8 @@ def load_sequences(
     else:
         task, targets, class_names = _targets(labels, options.task, label_where,
                                                display(path.name))
-    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    lengths = seqs.lengths if index else np.fromiter(map(len, seqs), dtype=np.int64,
+                                                     count=len(seqs))
     if task == "classification" and class_names and _all_numbers(set(class_names)):
         fractions = [c for c in class_names if not float(c).is_integer()]
         if fractions:
@@ -159,7 +182,14 @@ def load_sequences(
         if options.labelled else None  # fmt: skip
     duplicates = len(ids) - len(set(ids))
     name = display(path.name if path.is_dir() else _strip_extensions(path.name))
-    mixed = mixed_alphabet_warning(seqs, alphabet)
+    if index:
+        plain = int((index.plain[seqs.items] & (lengths >= MIN_NUCLEOTIDE_LOOK)).sum())
+        mixed = mixed_alphabet_note(plain, len(seqs)) if alphabet == "protein" else None
+        dropped.append(f"{len(seqs):,} sequences ({human_bytes(seqs.stored_bytes)} on disk)"
+                       " are read and encoded batch by batch while training (streamed),"
+                       " never held in memory whole")
+    else:
+        mixed = mixed_alphabet_warning(seqs, alphabet)
     report(progress, 1.0, f"read {len(seqs)} sequences")
     return Dataset(
         name=name,
@@ -178,6 +208,7 @@ def load_sequences(
         info={
             "format": "+".join(sorted(set(recs.formats))),
             "n_files": len(recs.files),
+            **({"streamed": True} if is_lazy_records(seqs) else {}),
             "label_source": source,
             "header_fields": header_fields(titles[0], label_last=source == "headers"),
             **({"unlabelled": True} if labels is None else {}),
@@ -312,6 +343,51 @@ def _parse(text: io.TextIOWrapper, fmt: str) -> Iterator[tuple[str, str]]:
                 yield title, ""
 
 
+def _large_fasta_index(files: list[Path], progress: ProgressFn | None,
+                       should_stop: StopFn | None) -> FastaIndex | None:
+    """The index of FASTA files whose encoding would not fit in memory (``core.data.lazy``:
+    streamed), else None (read whole). One-hot rows take 16 bytes a letter (80 for
+    protein) and a file holds at most one letter a byte, so its size bounds them.
+    Compressed files are read whole: a gzip stream cannot be read at an offset."""
+    if any(_format_of(f) != "fasta" or f.name.lower().endswith(".gz") for f in files):
+        return None
+    size = sum(f.stat().st_size for f in files)
+    if not should_stream(size * (80 if _looks_protein(files[0]) else 16)):
+        return None
+    for path in files:
+        _check_start(path, "fasta")
+    try:
+        return index_fasta(files, progress, should_stop)
+    except IndexProblem as problem:
+        raise _problem_error(problem, files) from None
+
+
+def _looks_protein(path: Path) -> bool:
+    """Whether the first records of a FASTA file are protein (the whole file decides
+    later; this only sizes its encoding)."""
+    with open_regular(path) as fh:
+        head = fh.read(1 << 16)
+    body = b"".join(line for line in head.split(b"\n") if not line.startswith(b">"))
+    return detect_alphabet([body.decode("ascii", "ignore")]) == "protein"
+
+
+def _problem_error(problem: IndexProblem, files: list[Path]) -> DataError:
+    """The one-line error for what the index pass refused, naming the line."""
+    path = files[problem.file]
+    if problem.kind == "utf8":
+        return _first_undecodable(path)
+    if problem.kind == "none":
+        return DataError("no FASTA records found", display(path.name))
+    if problem.kind == "empty":
+        line = _locate(path, "fasta", problem.record, None)
+        where = f"{path.name} line {line}" if line else f"{path.name} record {problem.record + 1}"
+        return DataError(f"header '>{problem.char[:40]}' has no sequence", where)
+    line = _locate(path, "fasta", problem.record, problem.pos)
+    where = (f"{path.name} line {line}" if line
+             else f"{path.name} record {problem.record + 1} position {problem.pos + 1}")
+    return DataError(bad_letter_message(problem.char), where)
+
+
 def _read_fasta_fast(
     files: list[Path], progress: ProgressFn | None, should_stop: StopFn | None
 ) -> tuple[_Records, list[str], str] | None:
@@ -334,7 +410,7 @@ def _read_fasta_fast(
         recs.formats.append("fasta")
         recs.first_of_file.append(len(recs.titles))
         with _open_bytes(path) as (stream, raw):
-            for block in _record_blocks(stream):
+            for block in record_blocks(stream, _BLOCK):
                 check_stop(should_stop)
                 split = _split_block(block)
                 if split is None:
@@ -349,21 +425,6 @@ def _read_fasta_fast(
         done += path.stat().st_size
     cleaned = clean_packed(blobs, len(recs.titles))
     return None if cleaned is None else (recs, *cleaned)
-
-
-def _record_blocks(stream: BinaryIO) -> Iterator[bytes]:
-    """The stream in blocks of whole records: every block but the first starts with the '>'
-    of a header line. A record longer than ``_BLOCK`` makes one bigger block."""
-    pieces: list[bytes] = []
-    while chunk := stream.read(_BLOCK):
-        cut = chunk.rfind(b"\n>") + 1  # where the chunk's last header starts; 0: none
-        if cut == 0 and not (chunk[:1] == b">" and pieces and pieces[-1].endswith(b"\n")):
-            pieces.append(chunk)
-            continue
-        pieces.append(chunk[:cut])
-        yield b"".join(pieces)
-        pieces = [chunk[cut:]]
-    yield b"".join(pieces)
 
 
 def _split_block(block: bytes) -> tuple[list[str], bytes] | None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.data.dataset import Dataset, is_frame
-from core.data.lazy import LazyRows
+from core.data.lazy import LazyItems
 from core.data.options import LoadOptions
 from core.errors import DataError
 
@@ -120,7 +120,7 @@ def record_codes(ds: Dataset) -> np.ndarray:
 
     if is_frame(ds.records):
         keys = pd.util.hash_pandas_object(ds.records, index=False).to_numpy()
-    elif isinstance(ds.records, LazyRows):  # streamed: never decoded whole
+    elif isinstance(ds.records, LazyItems):  # streamed: never decoded whole
         keys = np.array(ds.records.row_keys(), dtype=object)
     elif isinstance(ds.records, np.ndarray):
         flat = np.ascontiguousarray(ds.records).reshape(len(ds.records), -1)

@@ -11,6 +11,12 @@ budget. The trainer streams such rows through a ``torch.utils.data.DataLoader`` 
 worker processes (``core.train.stream``); everything else that needs pixels (a preview,
 a prediction chunk, an attribution) decodes the few rows it takes.
 
+A FASTA file too large to hold is indexed instead (``core.data.fasta_index``): its
+records are a ``LazyItems`` of sequences (strings read at their byte offsets), and the
+encoding (``core.data.encoding``) makes of them a ``LazyRows`` of one-hot rows that are
+encoded batch by batch in the same workers. Both kinds are ``LazyItems``: a list of
+record numbers (or files) and a ``decode`` that reads them.
+
 ``MENDEL_STREAM`` = ``auto`` (the default: stream above the share), ``always`` or
 ``never`` (decode whole, as before; over the budget is then refused); ``set_streaming``
 sets it for the process (tests, benchmarks).
@@ -60,22 +66,64 @@ def should_stream(decoded_bytes: int) -> bool:
     return decoded_bytes > STREAM_SHARE * memory_budget()
 
 
-class LazyRows:
-    """N rows of ``row_shape`` float32, decoded by ``decode(positions)`` on demand.
+class LazyItems:
+    """N records made from ``items`` (file names, record numbers) by ``decode`` on demand.
 
-    Subclasses hold what a row is made from (file names, offsets) in ``items`` and
-    implement ``decode``; they must pickle (DataLoader workers on macOS and Windows
-    receive a copy).
+    ``items`` is a list or a 1-D numpy array (a million records are an int64 array, not a
+    million Python objects). Subsets share what the items point into: ``with_items``
+    copies the rest of the object shallowly. Subclasses must pickle (DataLoader workers
+    on macOS and Windows receive a copy).
     """
+
+    def __init__(self, items: Sequence[Any] | np.ndarray) -> None:
+        self.items = items if isinstance(items, np.ndarray) else list(items)
+
+    def decode(self, items: Sequence[Any]) -> Any:
+        """The records of ``items`` (a part of ``self.items``), in that order."""
+        raise NotImplementedError
+
+    def with_items(self, items: Sequence[Any] | np.ndarray) -> Any:
+        """The same kind of records over other items."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.items = items if isinstance(items, np.ndarray) else list(items)
+        return clone
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def rows(self, idx: Any) -> Any:
+        """Decoded records ``idx`` (positions, a slice or a boolean mask)."""
+        return self.decode(self._pick(idx))
+
+    def __getitem__(self, idx: Any) -> Any:
+        if isinstance(idx, (int, np.integer)):
+            return self.decode(self._pick([int(idx)]))[0]
+        return self.with_items(self._pick(idx))
+
+    def _pick(self, idx: Any) -> Any:
+        if isinstance(idx, slice):
+            return self.items[idx]
+        positions = np.asarray(idx)
+        if positions.dtype == bool:
+            positions = np.flatnonzero(positions)
+        if isinstance(self.items, np.ndarray):
+            return self.items[positions.ravel().astype(np.int64)]
+        return [self.items[int(i)] for i in positions.ravel()]
+
+
+class LazyRows(LazyItems):
+    """N rows of ``row_shape`` float32, decoded by ``decode(items)`` on demand: an array
+    that is read from disk (see the module docstring)."""
 
     dtype = np.dtype(np.float32)
 
-    def __init__(self, items: Sequence[Any], row_shape: tuple[int, ...], what: str) -> None:
-        self.items = list(items)
+    def __init__(self, items: Sequence[Any] | np.ndarray, row_shape: tuple[int, ...],
+                 what: str) -> None:
+        super().__init__(items)
         self.row_shape = tuple(int(s) for s in row_shape)
         self.what = what  # "images of 64x64 pixels": said when a whole decode is refused
 
-    # -- what subclasses provide ---------------------------------------------------------
     def decode(self, items: Sequence[Any]) -> np.ndarray:
         """(len(items), *row_shape) float32 for ``items`` (a part of ``self.items``)."""
         raise NotImplementedError
@@ -89,17 +137,7 @@ class LazyRows:
                 keys.append(hashlib.blake2b(row.tobytes(), digest_size=16).digest())
         return keys
 
-    def with_items(self, items: Sequence[Any]) -> LazyRows:
-        """The same kind of rows over other items."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.items = list(items)
-        return clone
-
     # -- array-like ----------------------------------------------------------------------
-    def __len__(self) -> int:
-        return len(self.items)
-
     @property
     def shape(self) -> tuple[int, ...]:
         return (len(self.items), *self.row_shape)
@@ -113,31 +151,22 @@ class LazyRows:
         """Bytes once decoded."""
         return 4 * len(self.items) * math.prod(self.row_shape)
 
-    def rows(self, idx: Any) -> np.ndarray:
-        """Decoded rows ``idx`` (positions, a slice or a boolean mask)."""
-        return self.decode(self._pick(idx))
-
     def __getitem__(self, idx: Any) -> Any:
-        if isinstance(idx, (int, np.integer)):
-            return self.decode([self.items[int(idx)]])[0]
         if isinstance(idx, tuple):  # X[:, 0] and the like need pixels: decode the rows
             first, rest = idx[0], idx[1:]
             return self.rows(first)[(slice(None), *rest)]
-        return self.with_items(self._pick(idx))
-
-    def _pick(self, idx: Any) -> list[Any]:
-        if isinstance(idx, slice):
-            return self.items[idx]
-        positions = np.asarray(idx)
-        if positions.dtype == bool:
-            positions = np.flatnonzero(positions)
-        return [self.items[int(i)] for i in positions.ravel()]
+        return super().__getitem__(idx)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         check_budget(self.nbytes, f"decoding all {len(self):,} {self.what} at once",
                      error=DataError)
-        out = self.decode(self.items) if self.items else np.zeros(self.shape, np.float32)
+        out = self.decode(self.items) if len(self.items) else np.zeros(self.shape, np.float32)
         return out if dtype is None else out.astype(dtype, copy=False)
+
+    def reshape(self, *shape: Any) -> np.ndarray:
+        """The decoded rows reshaped (a consumer that needs them all: PCA, a flat table),
+        refused in one line over the budget as ``np.asarray`` is."""
+        return np.asarray(self).reshape(*shape)
 
     def astype(self, dtype: Any, copy: bool = True) -> Any:
         if np.dtype(dtype) == self.dtype:
@@ -149,4 +178,10 @@ class LazyRows:
 
 
 def is_lazy(x: object) -> bool:
+    """Whether ``x`` is an array read from disk (streamed encoded rows or pixels)."""
     return isinstance(x, LazyRows)
+
+
+def is_lazy_records(x: object) -> bool:
+    """Whether ``x`` is a dataset's records read from disk (pixels or sequences)."""
+    return isinstance(x, LazyItems)

@@ -101,7 +101,7 @@ def _class_warnings(classes: dict[str, int]) -> list[str]:
 
 def _modality_facts(ds: Dataset) -> dict[str, Any]:
     if ds.modality == "sequence":
-        lengths = np.array([len(s) for s in ds.records]) if len(ds) else np.zeros(1)
+        lengths = ds.sequence_lengths() if len(ds) else np.zeros(1)
         return {
             "alphabet": ds.alphabet,
             "length_min": int(lengths.min()),
@@ -143,7 +143,7 @@ def _length_warnings(ds: Dataset, preprocessing: Preprocessing) -> list[str]:
             or not len(ds)):
         return []
     length = int(preprocessing.input_shape[0])
-    lengths = np.fromiter((len(s) for s in ds.records), dtype=np.int64, count=len(ds))
+    lengths = ds.sequence_lengths()
     padded, truncated = int((lengths < length).sum()), int((lengths > length).sum())
     if not (padded or truncated):
         return []

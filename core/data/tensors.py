@@ -14,7 +14,7 @@ import numpy as np
 
 from core.budget import check_budget
 from core.data.dataset import Dataset, Split, Task
-from core.data.lazy import LazyRows, is_lazy
+from core.data.lazy import LazyRows, is_lazy, is_lazy_records
 from core.errors import DataError
 
 
@@ -161,7 +161,7 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
         raise DataError("the training split is empty; lower the validation/test fractions")
     preprocessing.fit(ds, split.train)
     ydt = np.int64 if ds.task == "classification" else np.float32
-    streamed = is_lazy(ds.records)  # rows stay on disk: nothing is encoded here
+    streamed = is_lazy_records(ds.records)  # rows stay on disk: nothing encoded here
     augments = getattr(preprocessing, "augment", None) is not None
     check_budget(0 if streamed else encoded_bytes(preprocessing.input_shape, len(ds),
                                                   len(split.train), augments),
@@ -190,7 +190,8 @@ def prepare_tensors(ds: Dataset, split: Split, preprocessing: Any) -> TensorData
     if augment is not None:
         n_before = len(X_train)
         X_train, y_train = augment(X_train, y_train)
-        X_train = np.ascontiguousarray(X_train, dtype=np.float32)
+        if not is_lazy(X_train):
+            X_train = np.ascontiguousarray(X_train, dtype=np.float32)
         y_train = np.asarray(y_train, dtype=ydt)
         if len(X_train) != n_before:
             notes.append(f"augmentation: {n_before} training samples became {len(X_train)}")
