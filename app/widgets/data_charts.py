@@ -102,7 +102,7 @@ class DataCharts(QWidget):
         sequences = ds.modality == "sequence"
         self.lengths_panel.setVisible(sequences)
         if sequences:
-            lengths = np.fromiter((len(s) for s in ds.records), dtype=np.int64, count=len(ds))
+            lengths = ds.sequence_lengths()  # a streamed file's are known: nothing read
             self.lengths_chart.histogram(lengths, "sequences", integer=True)
             lo, hi = int(lengths.min()), int(lengths.max())
             self.lengths_panel.set_hint(f"all {lo}" if lo == hi else

@@ -36,6 +36,7 @@ from core.progress import ProgressFn, StopFn, check_stop
 
 MAX_K = 10
 MAX_SEQUENCES = 50  # the heat map's rows: more would not read
+STREAMED_SAMPLE = 20_000  # sequences of a file too large to hold that are counted
 TIPS = {
     "k": "Length of the words counted. Small k: every word occurs often; large k: most of "
          "the 4^k words never occur, and the shared ones say which sequences are related.",
@@ -54,6 +55,22 @@ class KmerResult:
     names: list[str]
     between: str  # "sequences", "files" or "classes"
     n_groups: int  # sequences or classes there were to compare
+    n_counted: int = 0  # sequences counted (a sample of a streamed file); 0: all
+
+
+def _sample(records: Any, targets: np.ndarray, ids: list[str],
+            progress: ProgressFn) -> tuple[list[str], np.ndarray, list[str]]:
+    """(sequences, their targets, their ids) to count: all of them, or a seeded sample
+    in file order of a file too large to hold (``core.data.fasta_index``), read here in
+    the worker."""
+    from core.data.lazy import is_lazy_records
+
+    if not is_lazy_records(records) or len(records) <= STREAMED_SAMPLE:
+        return list(records), targets, ids
+    progress(0.0, f"Reading {STREAMED_SAMPLE:,} of {len(records):,} sequences")
+    rows = np.sort(np.random.default_rng(0).choice(len(records), STREAMED_SAMPLE,
+                                                   replace=False))
+    return records.rows(rows), targets[rows], [ids[i] for i in rows]
 
 
 def empty_reason(ds: Any) -> str | None:
@@ -175,27 +192,28 @@ class KmerView(QWidget):
             return
         k, by_class = self.k.value(), self.between.currentData() == "classes"
         between = self.between.currentText() if by_class else "sequences"
-        seqs: list[str] = list(ds.records)
-        targets, class_names, ids = ds.targets, list(ds.class_names or []), list(ds.ids)
+        records, targets = ds.records, ds.targets
+        class_names, ids = list(ds.class_names or []), list(ds.ids)
 
         def job(progress: ProgressFn, should_stop: StopFn) -> KmerResult:
             from core.classic.kmers import jaccard_matrix, kmer_presence, kmer_spectrum
 
+            seqs, tags, names_of = _sample(records, targets, ids, progress)
             progress(0.0, f"Counting {k}-mers")
             counts = kmer_spectrum(seqs, k)
             check_stop(should_stop)
             progress(0.5, "Comparing k-mer sets")
             if by_class:
-                members = [[s for s, t in zip(seqs, targets, strict=True) if t == c]
+                members = [[s for s, t in zip(seqs, tags, strict=True) if t == c]
                            for c in range(len(class_names))]
                 kept = [c for c, m in enumerate(members) if m]
                 groups: list[Any] = [members[c] for c in kept]
                 names = [class_names[c] for c in kept]
             else:
-                groups, names = seqs[:MAX_SEQUENCES], ids[:MAX_SEQUENCES]
+                groups, names = seqs[:MAX_SEQUENCES], names_of[:MAX_SEQUENCES]
             matrix = jaccard_matrix(kmer_presence(groups, k, should_stop))
             n = len(groups) if by_class else len(seqs)
-            return KmerResult(k, counts, matrix, names, between, n)
+            return KmerResult(k, counts, matrix, names, between, n, len(seqs))
 
         self.jobs.start(job, self.set_result, self.on_error, f"Counting {k}-mers\u2026")
 
@@ -223,6 +241,9 @@ class KmerView(QWidget):
             hint = f"between {len(result.names)} {result.between}"
         self.jaccard_panel.set_hint(f"{hint}; shared k-mers / all k-mers of the pair, "
                                     "white 0 to blue 1")
+        counted = result.n_counted or len(self.dataset)
+        sample = (f" (a random {counted:,} of {len(self.dataset):,}: the file is streamed)"
+                  if counted < len(self.dataset) else "")
         self.info.setText(f"{int(counts.sum()):,} {k}-mer windows counted in "
-                          f"{len(self.dataset):,} sequences (windows with N or other "
+                          f"{counted:,} sequences{sample} (windows with N or other "
                           "letters skipped).")
