@@ -67,6 +67,7 @@ from core.data.alphabet import (
 )
 from core.data.dataset import Dataset, Provenance, sha256_of_path
 from core.data.fasta_index import FastaIndex, IndexProblem, index_fasta, record_blocks
+from core.data.fastq_index import Unusual, index_fastq
 from core.data.files import check_source, display, open_regular
 from core.data.groups import header_fields, header_groups
 from core.data.lazy import is_lazy_records, should_stream
@@ -119,7 +120,7 @@ def load_sequences(
     if index:
         recs = _Records(titles=index.titles, file_of=index.file_of.tolist(),
                         first_of_file=index.first_of_file, files=files,
-                        formats=["fasta"] * len(files))
+                        formats=[_format_of(f) for f in files])
     else:
         recs = fast[0] if fast else _read_all(files, progress, should_stop)
     ids = [t.split(None, 1)[0] if t.strip() else f"record{i + 1}"
@@ -345,29 +346,40 @@ def _parse(text: io.TextIOWrapper, fmt: str) -> Iterator[tuple[str, str]]:
 
 def _large_fasta_index(files: list[Path], progress: ProgressFn | None,
                        should_stop: StopFn | None) -> FastaIndex | None:
-    """The index of FASTA files whose encoding would not fit in memory (``core.data.lazy``:
-    streamed), else None (read whole). One-hot rows take 16 bytes a letter (80 for
-    protein) and a file holds at most one letter a byte, so its size bounds them.
-    Compressed files are read whole: a gzip stream cannot be read at an offset."""
-    if any(_format_of(f) != "fasta" or f.name.lower().endswith(".gz") for f in files):
+    """The index of FASTA or FASTQ files whose encoding would not fit in memory
+    (``core.data.lazy``: streamed), else None (read whole). One-hot rows take 16 bytes a
+    letter (80 for protein) and a FASTA file holds at most one letter a byte (FASTQ one
+    in two), so its size bounds them. Compressed files are read whole: a gzip stream
+    cannot be read at an offset; so is FASTQ that is not four lines a record."""
+    formats = {_format_of(f) for f in files}
+    if len(formats) > 1 or formats & {"genbank"} or any(
+            f.name.lower().endswith(".gz") for f in files):
         return None
-    size = sum(f.stat().st_size for f in files)
-    if not should_stream(size * (80 if _looks_protein(files[0]) else 16)):
+    fmt = formats.pop()
+    size = sum(f.stat().st_size for f in files) // (2 if fmt == "fastq" else 1)
+    if not should_stream(size * (80 if _looks_protein(files[0], fmt) else 16)):
         return None
     for path in files:
-        _check_start(path, "fasta")
+        _check_start(path, fmt)
+    if fmt == "fastq":
+        try:
+            return index_fastq(files, progress, should_stop)
+        except Unusual:  # read whole: Biopython accepts it or names the problem
+            return None
     try:
         return index_fasta(files, progress, should_stop)
     except IndexProblem as problem:
         raise _problem_error(problem, files) from None
 
 
-def _looks_protein(path: Path) -> bool:
-    """Whether the first records of a FASTA file are protein (the whole file decides
-    later; this only sizes its encoding)."""
+def _looks_protein(path: Path, fmt: str) -> bool:
+    """Whether the first records of a FASTA or FASTQ file are protein (the whole file
+    decides later; this only sizes its encoding)."""
     with open_regular(path) as fh:
         head = fh.read(1 << 16)
-    body = b"".join(line for line in head.split(b"\n") if not line.startswith(b">"))
+    lines = head.split(b"\n")
+    body = b"".join(lines[1::4] if fmt == "fastq" else
+                    [line for line in lines if not line.startswith(b">")])
     return detect_alphabet([body.decode("ascii", "ignore")]) == "protein"
 
 
@@ -696,7 +708,9 @@ def _all_numbers(values: set[str]) -> bool:
 def _usable_labels(labels: list[str | None], where: Callable[[int], str], name: str) -> list[int]:
     """Indices of the labels to keep: 'nan', 'inf' and '-inf' are a missing or broken
     value (a spreadsheet's or a script's), not a class. None are left: a ``DataError``."""
-    kept = [i for i, lab in enumerate(labels) if not _not_finite(str(lab))]
+    broken = {lab for lab in set(labels) if _not_finite(str(lab))}  # each distinct once
+    kept = [i for i, lab in enumerate(labels) if lab not in broken] if broken \
+        else list(range(len(labels)))
     if not kept:
         raise DataError(f"no record has a usable label (e.g. {labels[0]!r} at {where(0)})", name)
     return kept

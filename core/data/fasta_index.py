@@ -37,8 +37,13 @@ _GAP = 1 << 16  # records closer than this are read in one piece (the headers be
 _KEY_CHUNK = 4096  # records hashed at a time
 _IS_SPACE = np.zeros(256, dtype=bool)
 _IS_SPACE[list(WHITESPACE)] = True
-_NOT_PLAIN = ~_IS_SPACE  # letters other than A/C/G/T/U/N (either case) and a stop '*'
-_NOT_PLAIN[list(b"ACGTUNacgtun*")] = False
+NOT_PLAIN = ~_IS_SPACE  # letters other than A/C/G/T/U/N (either case) and a stop '*'
+NOT_PLAIN[list(b"ACGTUNacgtun*")] = False
+_OTHER_SPACE = _IS_SPACE.copy()  # whitespace other than a line end
+_OTHER_SPACE[ord("\n")] = False
+# bytes.translate tables marking those bytes 1 (one C pass; the marks are sparse)
+_SPACE_MARKS = _IS_SPACE.astype(np.uint8).tobytes()
+NOT_PLAIN_MARKS = NOT_PLAIN.astype(np.uint8).tobytes()
 _STAR = ord("*")
 
 
@@ -88,9 +93,10 @@ def record_blocks(stream: BinaryIO, size: int) -> Iterator[bytes]:
     yield b"".join(pieces)
 
 
-def _layout(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(header starts, header ends, sequence starts, sequence ends) of a block's records;
-    a header is a '>' at the start of a line; text before the first one is skipped."""
+def _layout(arr: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(header starts, header ends, sequence starts, sequence ends, line ends) of a
+    block's records; a header is a '>' at the start of a line; text before the first one
+    is skipped."""
     gt = np.flatnonzero(arr == ord(">"))
     at_line_start = np.ones(len(gt), dtype=bool)
     inner = gt > 0
@@ -104,14 +110,14 @@ def _layout(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
         he = np.full(len(hs), len(arr), dtype=np.int64)
     bs = np.minimum(he + 1, len(arr))
     be = np.append(hs[1:], len(arr)).astype(np.int64)
-    return hs, he, bs, be
+    return hs, he, bs, be, newlines
 
 
-def _in_bodies(mask: np.ndarray, bs: np.ndarray, be: np.ndarray) -> np.ndarray:
-    """How many True of ``mask`` each sequence [bs, be) holds."""
-    total = np.zeros(len(mask) + 1, dtype=np.int32 if len(mask) < 2**31 else np.int64)
-    np.cumsum(mask, out=total[1:])
-    return (total[be] - total[bs]).astype(np.int64)
+def count_in_bodies(block: bytes, marks: bytes, bs: np.ndarray, be: np.ndarray) -> np.ndarray:
+    """How many bytes that ``marks`` (a translate table) marks each sequence [bs, be)
+    holds: the marked places found once, then counted between the bounds."""
+    at = np.flatnonzero(np.frombuffer(block.translate(marks), dtype=bool))  # 0/1 bytes
+    return (np.searchsorted(at, be) - np.searchsorted(at, bs)).astype(np.int64)
 
 
 def index_fasta(files: list[Path], progress: ProgressFn | None = None,
@@ -134,13 +140,13 @@ def index_fasta(files: list[Path], progress: ProgressFn | None = None,
             for block in record_blocks(stream, INDEX_BLOCK):
                 check_stop(should_stop)
                 arr = np.frombuffer(block, dtype=np.uint8)
-                hs, he, bs, be = _layout(arr)
+                hs, he, bs, be, newlines = _layout(arr)
                 n = len(hs)
-                counts += byte_counts(block)
                 heads = b"".join([block[:hs[0]] if n else block]
                                  + [block[a:b] for a, b in zip(hs.tolist(), bs.tolist(),
                                                                strict=True)])
-                counts -= byte_counts(heads)  # what is left is the sequences' bytes
+                body = byte_counts(block) - byte_counts(heads)  # the sequences' bytes
+                counts += body
                 if n:
                     try:
                         titles = [block[a + 1:b].decode("utf-8").rstrip() for a, b in
@@ -148,7 +154,12 @@ def index_fasta(files: list[Path], progress: ProgressFn | None = None,
                     except UnicodeDecodeError:
                         raise IndexProblem("utf8", f_index, 0) from None
                     record0 = len(index.titles) - first
-                    letters = (be - bs) - _in_bodies(_IS_SPACE[arr], bs, be)
+                    # line ends are the only whitespace of most files: already found
+                    if body[_OTHER_SPACE].any():
+                        spaces = count_in_bodies(block, _SPACE_MARKS, bs, be)
+                    else:
+                        spaces = np.searchsorted(newlines, be) - np.searchsorted(newlines, bs)
+                    letters = (be - bs) - spaces
                     empty = np.flatnonzero(letters == 0)
                     if len(empty):
                         e = int(empty[0])
@@ -168,7 +179,8 @@ def index_fasta(files: list[Path], progress: ProgressFn | None = None,
                     parts["stop"].append(offset + be)
                     parts["length"].append(letters)
                     parts["stars"].append(stars)
-                    parts["plain"].append(_in_bodies(_NOT_PLAIN[arr], bs, be) == 0)
+                    parts["plain"].append(count_in_bodies(block, NOT_PLAIN_MARKS, bs, be) == 0
+                                          if body[NOT_PLAIN].any() else np.ones(n, bool))
                 offset += len(block)
                 report(progress, (done + offset) / total, f"indexing {display(path.name)}")
         if len(index.titles) == first:
@@ -177,14 +189,15 @@ def index_fasta(files: list[Path], progress: ProgressFn | None = None,
     stars = np.concatenate(parts.pop("stars"))
     for name, chunks in parts.items():
         setattr(index, "file_of" if name == "file" else name, np.concatenate(chunks))
-    _choose_alphabet(index, counts, stars, late_stars)
+    choose_alphabet(index, counts, stars, late_stars)
     return index
 
 
-def _choose_alphabet(index: FastaIndex, counts: np.ndarray, stars: np.ndarray,
-                     late_stars: list[tuple[int, int, int]]) -> None:
+def choose_alphabet(index: FastaIndex, counts: np.ndarray, stars: np.ndarray,
+                    late_stars: list[tuple[int, int, int]], locate: bool = True) -> None:
     """The alphabet from the sequences' byte counts (as ``clean_packed`` decides it); a
-    letter it does not allow is an ``IndexProblem`` at its first place."""
+    letter it does not allow is an ``IndexProblem`` at its first place (found by a
+    second pass over FASTA files; ``locate`` False: at no place)."""
     counts = counts.copy()
     counts[list(WHITESPACE)] = 0
     counts[ord("A"):ord("Z") + 1] += counts[ord("a"):ord("z") + 1]
@@ -199,7 +212,7 @@ def _choose_alphabet(index: FastaIndex, counts: np.ndarray, stars: np.ndarray,
             raise IndexProblem("letter", f, r, pos, "*")
         index.length = index.length - stars
     if counts[~allowed].any():
-        raise _first_bad(index, allowed)
+        raise _first_bad(index, allowed) if locate else IndexProblem("letter", 0, 0)
 
 
 def _first_bad(index: FastaIndex, allowed: np.ndarray) -> IndexProblem:
@@ -213,7 +226,7 @@ def _first_bad(index: FastaIndex, allowed: np.ndarray) -> IndexProblem:
             stream.seek(len(codecs.BOM_UTF8) if stream.read(3) == codecs.BOM_UTF8 else 0)
             for block in record_blocks(stream, INDEX_BLOCK):
                 arr = np.frombuffer(block, dtype=np.uint8)
-                _, _, bs, be = _layout(arr)
+                _, _, bs, be, _ = _layout(arr)
                 for r, (a, b) in enumerate(zip(bs.tolist(), be.tolist(), strict=True)):
                     hits = np.flatnonzero(bad[arr[a:b]])
                     if len(hits):
@@ -269,12 +282,15 @@ class SequenceRecords(LazyItems):
 
     def _read(self, f: int, at: int, size: int) -> bytes:
         path = self.files[f]
-        with open(path, "rb") as fh:
-            if _stamp(os.fstat(fh.fileno())) != self.stamps[f]:
-                raise DataError("the file changed since it was loaded; load it again",
-                                display(Path(path).name))
-            fh.seek(at)
-            data = fh.read(size)
+        handles = self.__dict__.setdefault("_handles", {})  # this process's open files
+        fh = handles.get(f)
+        if fh is None:
+            fh = handles[f] = open(path, "rb")  # noqa: SIM115 - kept open for the next batch
+        if _stamp(os.fstat(fh.fileno())) != self.stamps[f]:
+            raise DataError("the file changed since it was loaded; load it again",
+                            display(Path(path).name))
+        fh.seek(at)
+        data = fh.read(size)
         if len(data) != size:
             raise DataError("the file is shorter than when it was loaded; load it again",
                             display(Path(path).name))
@@ -289,6 +305,10 @@ class SequenceRecords(LazyItems):
         else:
             letters = letters.replace(b"U", b"T")
         return letters.decode("ascii")
+
+    def __getstate__(self) -> dict[str, object]:
+        """Without the open files: a loader's worker opens its own."""
+        return {k: v for k, v in self.__dict__.items() if k != "_handles"}
 
     def __iter__(self) -> Iterator[str]:
         for a in range(0, len(self.items), _KEY_CHUNK):

@@ -261,3 +261,47 @@ def test_a_streamed_run_is_the_in_memory_run(promoters: Path) -> None:
     want, _ = predict(whole.result.model, whole_prep.data.X_test, "classification")
     np.testing.assert_array_equal(got, want)
     assert is_lazy(lazy_prep.data.X_test)
+
+
+def _fastq(path: Path, n: int = 60, newline: str = "\n") -> Path:
+    rng = np.random.default_rng(3)
+    with open(path, "w", newline="") as fh:
+        for i in range(n):
+            seq = "".join(rng.choice(list("ACGTNacgt"), int(rng.integers(20, 90))))
+            fh.write(f"@read{i}|{'on' if i % 3 else 'off'} lane1{newline}{seq}{newline}"
+                     f"+{newline}{'F' * len(seq)}{newline}")
+    return path
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_four_line_fastq_is_indexed_too(newline: str, tmp_path: Path) -> None:
+    whole, lazy = _both(_fastq(tmp_path / "reads.fastq", newline=newline))
+    _same(whole, lazy)
+    assert lazy.info["format"] == "fastq"
+
+
+@pytest.mark.parametrize("change", ["multi_line", "short_quality", "bad_letter", "blank_end"])
+def test_unusual_fastq_is_read_whole_as_before(change: str, tmp_path: Path) -> None:
+    """Whatever is not plain four-line FASTQ goes the Biopython way: the same dataset, or
+    the same error."""
+    path = _fastq(tmp_path / "odd.fq", n=8)
+    lines = path.read_text().splitlines()
+    if change == "multi_line":
+        lines[1:2] = [lines[1][:10], lines[1][10:]]
+        lines[3:4] = [lines[3][:10], lines[3][10:]]
+    elif change == "short_quality":
+        lines[7] = lines[7][:-1]
+    elif change == "bad_letter":
+        lines[5] = lines[5][:3] + "-" + lines[5][4:]
+    else:
+        lines += ["", ""]
+    path.write_text("\n".join(lines) + "\n")
+    outcomes = []
+    for mode in ("never", "always"):
+        set_streaming(mode)
+        try:
+            ds = load_dataset(str(path))
+            outcomes.append((list(ds.records), ds.ids, is_lazy_records(ds.records)))
+        except DataError as err:
+            outcomes.append(str(err))
+    assert outcomes[0] == outcomes[1]
