@@ -164,6 +164,20 @@ def main(argv: list[str] | None = None) -> int:
         check.report("train demo:circle --epochs 1", done.returncode == 0 and bool(files), s,
                      f"{out.name}/ holds {len(files)} files", done)
 
+        # A FASTA file streamed from disk: the decoding workers start from the bundle.
+        reads = work / "reads.fa"
+        reads.write_text("".join(f">r{i}|{'bound' if i % 2 else 'free'}\n"
+                                 f"{'ACGT' * 5}{'TGACTCA' if i % 2 else 'TTTTTTT'}{'GCA' * 4}\n"
+                                 for i in range(200)))
+        out = work / "run-reads"
+        done, s = check.run(["train", str(reads), "--epochs", "1", "--json", "--out", str(out)],
+                            {"MENDEL_STREAM": "always"})
+        streamed = '"streamed": true' in _text(done.stdout)
+        check.report("train reads.fa streamed (MENDEL_STREAM=always)",
+                     done.returncode == 0 and streamed, s,
+                     "streamed through the decoding workers" if streamed else "not streamed",
+                     done)
+
         # The empty window, then the window loading the demo while its pages are built.
         for name, args_ in (("window offscreen, closed", []),
                             ("window --demo offscreen, closed", ["--demo"])):

@@ -39,20 +39,27 @@ def test_a_streamed_folder_trains_from_the_train_page(qtbot: QtBot, folder: Path
     state = AppState()
     options = LoadOptions()
     state.set_dataset(load_dataset(str(folder), options), str(folder), options)
+    page = _train_streamed(qtbot, state)
+    try:
+        assert page.loss_plot.data("train")[0].tolist() == [1.0, 2.0]
+    finally:
+        page.shutdown()
+
+
+def _train_streamed(qtbot: QtBot, state: AppState) -> TrainPage:
+    """Two epochs from the Train page's Start button, as a user clicks; the page (to shut
+    down) once the run has ended streamed and whole."""
     page = TrainPage(state)
     qtbot.addWidget(page)
     page.show()
     state.set_train_config(TrainConfig(epochs=2, batch_size=16))
-    try:
-        with qtbot.waitSignal(state.runFinished, timeout=120_000):
-            qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-        outcome = state.run
-        assert outcome is not None and outcome.data.streamed
-        assert outcome.result.epochs_run == 2 and outcome.result.failed is None
-        assert page.loss_plot.data("train")[0].tolist() == [1.0, 2.0]
-        assert "Network (test)" in page.results_model.frame.columns
-    finally:
-        page.shutdown()
+    with qtbot.waitSignal(state.runFinished, timeout=120_000):
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    outcome = state.run
+    assert outcome is not None and outcome.data.streamed
+    assert outcome.result.epochs_run == 2 and outcome.result.failed is None
+    assert "Network (test)" in page.results_model.frame.columns
+    return page
 
 
 @pytest.fixture
@@ -111,18 +118,8 @@ def test_a_streamed_fasta_is_shown_explored_and_trained(qtbot: QtBot, reads: Pat
     qtbot.waitUntil(lambda: explore.pca is not None, timeout=60_000)
     assert explore.pca.pca.n_samples == 80 and not explore.message_bar.isVisible()
 
-    page = TrainPage(state)
-    qtbot.addWidget(page)
-    page.show()
-    state.set_train_config(TrainConfig(epochs=2, batch_size=16))
     try:
-        with qtbot.waitSignal(state.runFinished, timeout=120_000):
-            qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-        outcome = state.run
-        assert outcome is not None and outcome.data.streamed
-        assert outcome.result.epochs_run == 2 and outcome.result.failed is None
-        assert "Network (test)" in page.results_model.frame.columns
+        _train_streamed(qtbot, state).shutdown()
     finally:
-        page.shutdown()
         explore.shutdown()
         data_page.shutdown()

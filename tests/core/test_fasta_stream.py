@@ -13,23 +13,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from core import budget
 from core.data.dataset import Dataset
 from core.data.encoding import EncodedSequences, SequencePreprocessing
 from core.data.fasta_index import SequenceRecords
 from core.data.groups import drop_duplicates
-from core.data.lazy import is_lazy, is_lazy_records, set_streaming
+from core.data.lazy import is_lazy_records, set_streaming
 from core.data.load import load_dataset
 from core.data.options import LoadOptions
 from core.data.splits import make_split
 from core.data.summary import summarize
 from core.data.tensors import prepare_tensors
 from core.errors import DataError
-from core.nn.predict import predict
-from core.train.config import TrainConfig
-from core.train.run import prepare_run, train_prepared
+from tests.core.streaming_runs import assert_streamed_run_is_in_memory_run
 
 
 @pytest.fixture(autouse=True)
@@ -148,25 +145,26 @@ def test_every_way_of_labelling_and_writing_reads_the_same(case: str, tmp_path: 
 def test_a_bad_file_fails_with_the_same_message(text: str, tmp_path: Path) -> None:
     path = tmp_path / "bad.fa"
     path.write_text(text)
-    errors = []
-    for mode in ("never", "always"):
-        set_streaming(mode)
-        with pytest.raises(DataError) as caught:
-            load_dataset(str(path))
-        errors.append(str(caught.value))
-    assert errors[0] == errors[1]
+    whole, lazy = _errors(path)
+    assert whole == lazy
 
 
 def test_a_header_that_is_not_utf8_fails_with_the_same_message(tmp_path: Path) -> None:
     path = tmp_path / "latin1.fa"
     path.write_bytes(b">a|x\nACGT\n>b\xe9|y\nACGT\n")
+    whole, lazy = _errors(path)
+    assert whole == lazy and "line 3" in whole
+
+
+def _errors(path: Path) -> list[str]:
+    """The error of loading ``path`` read whole, then indexed."""
     errors = []
     for mode in ("never", "always"):
         set_streaming(mode)
         with pytest.raises(DataError) as caught:
             load_dataset(str(path))
         errors.append(str(caught.value))
-    assert errors[0] == errors[1] and "line 3" in errors[0]
+    return errors
 
 
 def test_a_file_changed_after_loading_is_refused_in_one_line(tmp_path: Path) -> None:
@@ -237,30 +235,10 @@ def test_encoding_everything_over_the_budget_is_one_line(promoters: Path) -> Non
         np.asarray(data.X_train)
 
 
-def _run(path: Path, mode: str):
-    set_streaming(mode)
-    prepared = prepare_run(str(path), network="auto", seed=0)
-    config = TrainConfig(epochs=3, device="cpu", seed=3, checkpoint_every=0)
-    return prepared, train_prepared(prepared, config, baselines=["logistic_regression"])
-
-
 def test_a_streamed_run_is_the_in_memory_run(promoters: Path) -> None:
-    whole_prep, whole = _run(promoters, "never")
-    lazy_prep, lazy = _run(promoters, "always")
-    assert lazy_prep.data.streamed and not whole_prep.data.streamed
-    assert lazy.result.history.rows and [
-        (r["train_loss"], r["val_loss"]) for r in lazy.result.history.rows] == [
-        (r["train_loss"], r["val_loss"]) for r in whole.result.history.rows]
-    for a, b in zip(lazy.result.model.state_dict().values(),
-                    whole.result.model.state_dict().values(), strict=True):
-        assert torch.equal(a, b)
-    assert lazy.metrics["test"] == whole.metrics["test"]
+    whole, lazy = assert_streamed_run_is_in_memory_run(promoters)
     assert lazy.baseline["logistic_regression"]["test"] == \
         whole.baseline["logistic_regression"]["test"]
-    got, _ = predict(lazy.result.model, lazy_prep.data.X_test, "classification", batch_size=7)
-    want, _ = predict(whole.result.model, whole_prep.data.X_test, "classification")
-    np.testing.assert_array_equal(got, want)
-    assert is_lazy(lazy_prep.data.X_test)
 
 
 def _fastq(path: Path, n: int = 60, newline: str = "\n") -> Path:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from core import budget
@@ -19,9 +18,7 @@ from core.data.images import ImageFiles, load_image_folder
 from core.data.lazy import is_lazy, set_streaming, should_stream
 from core.data.summary import summarize
 from core.errors import DataError
-from core.nn.predict import predict
-from core.train.config import TrainConfig
-from core.train.run import prepare_run, train_prepared
+from tests.core.streaming_runs import assert_streamed_run_is_in_memory_run
 
 
 @pytest.fixture(autouse=True)
@@ -91,28 +88,8 @@ def test_duplicates_are_counted_without_decoding(folder: Path, tmp_path: Path) -
     assert summarize(ds)["duplicates"] == 1
 
 
-def _run(folder: Path, mode: str):
-    set_streaming(mode)
-    prepared = prepare_run(str(folder), network="auto", seed=0)
-    config = TrainConfig(epochs=3, device="cpu", seed=3, checkpoint_every=0)
-    return prepared, train_prepared(prepared, config, baselines=["logistic_regression"])
-
-
 def test_a_streamed_run_is_the_in_memory_run(folder: Path) -> None:
-    whole_prep, whole = _run(folder, "never")
-    lazy_prep, lazy = _run(folder, "always")
-    assert lazy_prep.data.streamed and not whole_prep.data.streamed
-    assert lazy.result.history.rows and [
-        (r["train_loss"], r["val_loss"]) for r in lazy.result.history.rows] == [
-        (r["train_loss"], r["val_loss"]) for r in whole.result.history.rows]
-    for a, b in zip(lazy.result.model.state_dict().values(),
-                    whole.result.model.state_dict().values(), strict=True):
-        assert torch.equal(a, b)
-    assert lazy.metrics["test"] == whole.metrics["test"]
+    whole, lazy = assert_streamed_run_is_in_memory_run(folder)
     for split in ("train", "val", "test"):  # the same sample of rows: the same model
         assert lazy.baseline["logistic_regression"][split] == \
             whole.baseline["logistic_regression"][split]
-    X = lazy_prep.data.X_test
-    got, _ = predict(lazy.result.model, X, "classification", batch_size=7)
-    want, _ = predict(whole.result.model, whole_prep.data.X_test, "classification")
-    np.testing.assert_array_equal(got, want)
