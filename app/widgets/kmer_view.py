@@ -242,8 +242,9 @@ class KmerView(QWidget):
         self.jaccard_panel.set_hint(f"{hint}; shared k-mers / all k-mers of the pair, "
                                     "white 0 to blue 1")
         counted = result.n_counted or len(self.dataset)
-        sample = (f" (a random {counted:,} of {len(self.dataset):,}: the file is streamed)"
-                  if counted < len(self.dataset) else "")
-        self.info.setText(f"{int(counts.sum()):,} {k}-mer windows counted in "
-                          f"{counted:,} sequences{sample} (windows with N or other "
-                          "letters skipped).")
+        where, streamed = f"{counted:,} sequences", ""
+        if counted < len(self.dataset):
+            where = f"a random {counted:,} of the {len(self.dataset):,} sequences"
+            streamed = "the file is streamed; "
+        self.info.setText(f"{int(counts.sum()):,} {k}-mer windows counted in {where} "
+                          f"({streamed}windows with N or other letters skipped).")

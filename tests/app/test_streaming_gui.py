@@ -113,7 +113,7 @@ def test_a_streamed_fasta_is_shown_explored_and_trained(qtbot: QtBot, reads: Pat
     with qtbot.waitSignal(view.jobs.stopped, timeout=60_000):
         view.run()
     assert view.result is not None and view.result.n_counted == 30
-    assert "a random 30 of 80: the file is streamed" in view.info.text()
+    assert "in a random 30 of the 80 sequences (the file is streamed;" in view.info.text()
     explore.page_shown()  # opening the page runs the PCA on the 80 encoded reads
     qtbot.waitUntil(lambda: explore.pca is not None, timeout=60_000)
     assert explore.pca.pca.n_samples == 80 and not explore.message_bar.isVisible()
